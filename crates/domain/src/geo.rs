@@ -1,0 +1,475 @@
+//! Geometry helpers: points picked on a map, unit and service areas as GeoJSON (multi)polygons, and
+//! point-in-area tests used to route a field report to the ward it lies in.
+//!
+//! Coordinates are WGS 84 degrees. Areas keep GeoJSON's `[lon, lat]` order; [`GeoPoint`] names its fields.
+//! The tests are planar (degrees treated as a flat grid), which is exact enough at the scale of a ward.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::validation::ValidationError;
+
+/// Tọa độ: a WGS 84 point (e.g. the pin of a field report), latitude and longitude in degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    /// Latitude (vĩ độ), −90 to 90.
+    pub lat: f64,
+    /// Longitude (kinh độ), −180 to 180.
+    pub lon: f64,
+}
+
+impl GeoPoint {
+    /// Builds a point, rejecting non-finite values and values outside [−90, 90] / [−180, 180].
+    pub fn new(lat: f64, lon: f64) -> Result<Self, ValidationError> {
+        if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+            return Err(ValidationError::new(
+                "lat",
+                "lat_out_of_range",
+                "Vĩ độ phải là một số từ -90 đến 90.",
+                "The latitude must be a number between -90 and 90.",
+            ));
+        }
+        if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+            return Err(ValidationError::new(
+                "lon",
+                "lon_out_of_range",
+                "Kinh độ phải là một số từ -180 đến 180.",
+                "The longitude must be a number between -180 and 180.",
+            ));
+        }
+        Ok(GeoPoint { lat, lon })
+    }
+}
+
+/// Khung bao: the smallest latitude/longitude rectangle around an area, used as a cheap first filter.
+///
+/// The box of an empty area has `min > max` (infinities) and contains no point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BoundingBox {
+    /// Southern edge.
+    pub min_lat: f64,
+    /// Western edge.
+    pub min_lon: f64,
+    /// Northern edge.
+    pub max_lat: f64,
+    /// Eastern edge.
+    pub max_lon: f64,
+}
+
+impl BoundingBox {
+    /// True when `p` lies inside the box or on its edge.
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        (self.min_lat..=self.max_lat).contains(&p.lat)
+            && (self.min_lon..=self.max_lon).contains(&p.lon)
+    }
+}
+
+/// A polygon with an exterior ring and optional holes, each a closed ring of GeoJSON `[lon, lat]` positions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Polygon {
+    /// Outer boundary; first and last positions are equal.
+    pub exterior: Vec<[f64; 2]>,
+    /// Holes cut out of the exterior (e.g. an enclave belonging to another unit).
+    pub holes: Vec<Vec<[f64; 2]>>,
+}
+
+impl Polygon {
+    /// True when `p` is inside the exterior ring and in none of the holes (even-odd rule; points exactly on an
+    /// edge may fall either way).
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        ring_contains(&self.exterior, p) && !self.holes.iter().any(|h| ring_contains(h, p))
+    }
+}
+
+/// Vùng địa giới: an area made of one or more polygons (a GeoJSON MultiPolygon), e.g. a ward's boundary or an
+/// agency's service area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    /// The parts of the area; a point is in the area when it is in any part.
+    pub polygons: Vec<Polygon>,
+}
+
+impl Area {
+    /// Reads a GeoJSON geometry object of type "Polygon" or "MultiPolygon" (RFC 7946 §3.1.6–3.1.7).
+    ///
+    /// Rings must be closed and have at least 4 positions; positions must be `[lon, lat]` within range (a third
+    /// altitude value is accepted and dropped). There must be at least one polygon.
+    pub fn from_geojson_geometry(value: &Value) -> Result<Area, ValidationError> {
+        let kind = value
+            .get("type")
+            .and_then(Value::as_str)
+            .ok_or_else(not_a_geometry)?;
+        let coordinates = value
+            .get("coordinates")
+            .and_then(Value::as_array)
+            .ok_or_else(not_a_geometry)?;
+        let polygons = match kind {
+            "Polygon" => vec![parse_polygon(coordinates)?],
+            "MultiPolygon" => coordinates
+                .iter()
+                .map(|p| {
+                    p.as_array()
+                        .ok_or_else(not_a_geometry)
+                        .and_then(|rings| parse_polygon(rings))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            other => {
+                return Err(ValidationError::new(
+                    "geometry",
+                    "geometry_unsupported_type",
+                    format!(
+                        "Vùng địa lý phải có kiểu Polygon hoặc MultiPolygon, không phải “{other}”."
+                    ),
+                    format!(
+                        "The area geometry must be a Polygon or a MultiPolygon, not “{other}”."
+                    ),
+                ));
+            }
+        };
+        if polygons.is_empty() {
+            return Err(ValidationError::new(
+                "geometry",
+                "geometry_empty",
+                "Vùng địa lý phải có ít nhất một đa giác.",
+                "The area geometry must contain at least one polygon.",
+            ));
+        }
+        Ok(Area { polygons })
+    }
+
+    /// Writes the area as a GeoJSON geometry: a "Polygon" when it has exactly one part, else a "MultiPolygon".
+    pub fn to_geojson_geometry(&self) -> Value {
+        let polygon_coords = |p: &Polygon| {
+            let mut rings = Vec::with_capacity(1 + p.holes.len());
+            rings.push(json!(p.exterior));
+            rings.extend(p.holes.iter().map(|h| json!(h)));
+            Value::Array(rings)
+        };
+        match self.polygons.as_slice() {
+            [single] => json!({ "type": "Polygon", "coordinates": polygon_coords(single) }),
+            many => json!({
+                "type": "MultiPolygon",
+                "coordinates": many.iter().map(polygon_coords).collect::<Vec<_>>(),
+            }),
+        }
+    }
+
+    /// True when `p` lies in any polygon of the area, outside that polygon's holes (even-odd ray casting).
+    pub fn contains(&self, p: GeoPoint) -> bool {
+        self.bbox().contains(p) && self.polygons.iter().any(|poly| poly.contains(p))
+    }
+
+    /// The bounding box of all exterior rings.
+    pub fn bbox(&self) -> BoundingBox {
+        let mut bbox = BoundingBox {
+            min_lat: f64::INFINITY,
+            min_lon: f64::INFINITY,
+            max_lat: f64::NEG_INFINITY,
+            max_lon: f64::NEG_INFINITY,
+        };
+        for [lon, lat] in self
+            .polygons
+            .iter()
+            .flat_map(|p| p.exterior.iter().copied())
+        {
+            bbox.min_lat = bbox.min_lat.min(lat);
+            bbox.min_lon = bbox.min_lon.min(lon);
+            bbox.max_lat = bbox.max_lat.max(lat);
+            bbox.max_lon = bbox.max_lon.max(lon);
+        }
+        bbox
+    }
+}
+
+/// Even-odd test: casts a ray eastwards from `p` and counts how many ring edges it crosses.
+fn ring_contains(ring: &[[f64; 2]], p: GeoPoint) -> bool {
+    let (x, y) = (p.lon, p.lat);
+    let mut inside = false;
+    let mut prev = match ring.last() {
+        Some(last) => *last,
+        None => return false,
+    };
+    for &[xi, yi] in ring {
+        let [xj, yj] = prev;
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        prev = [xi, yi];
+    }
+    inside
+}
+
+fn not_a_geometry() -> ValidationError {
+    ValidationError::new(
+        "geometry",
+        "geometry_invalid",
+        "Vùng địa lý không phải là hình học GeoJSON hợp lệ (cần “type” và mảng “coordinates”).",
+        "The area is not a valid GeoJSON geometry (it needs a “type” and a “coordinates” array).",
+    )
+}
+
+fn parse_polygon(rings: &[Value]) -> Result<Polygon, ValidationError> {
+    let mut parsed = rings.iter().map(parse_ring);
+    let exterior = parsed.next().ok_or_else(|| {
+        ValidationError::new(
+            "geometry",
+            "geometry_empty",
+            "Mỗi đa giác của vùng địa lý phải có ít nhất một vòng biên ngoài.",
+            "Each polygon of the area must have an exterior ring.",
+        )
+    })??;
+    let holes = parsed.collect::<Result<Vec<_>, _>>()?;
+    Ok(Polygon { exterior, holes })
+}
+
+fn parse_ring(ring: &Value) -> Result<Vec<[f64; 2]>, ValidationError> {
+    let positions = ring
+        .as_array()
+        .ok_or_else(not_a_geometry)?
+        .iter()
+        .map(parse_position)
+        .collect::<Result<Vec<_>, _>>()?;
+    if positions.len() < 4 || positions.first() != positions.last() {
+        return Err(ValidationError::new(
+            "geometry",
+            "geometry_ring_invalid",
+            "Mỗi vòng biên của vùng địa lý phải khép kín (điểm cuối trùng điểm đầu) và có ít nhất 4 điểm.",
+            "Each ring of the area must be closed (last point equal to the first) and have at least 4 points.",
+        ));
+    }
+    Ok(positions)
+}
+
+fn parse_position(position: &Value) -> Result<[f64; 2], ValidationError> {
+    let pair = position
+        .as_array()
+        .filter(|a| a.len() >= 2)
+        .ok_or_else(not_a_geometry)?;
+    let lon = pair[0].as_f64().ok_or_else(not_a_geometry)?;
+    let lat = pair[1].as_f64().ok_or_else(not_a_geometry)?;
+    GeoPoint::new(lat, lon).map_err(|_| {
+        ValidationError::new(
+            "geometry",
+            "geometry_coordinate_out_of_range",
+            format!("Tọa độ [{lon}, {lat}] nằm ngoài phạm vi; GeoJSON ghi [kinh độ, vĩ độ]."),
+            format!("Coordinate [{lon}, {lat}] is out of range; GeoJSON positions are [longitude, latitude]."),
+        )
+    })?;
+    Ok([lon, lat])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pt(lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint { lat, lon }
+    }
+
+    fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<[f64; 2]> {
+        vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    }
+
+    fn area(value: Value) -> Area {
+        Area::from_geojson_geometry(&value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn geo_point_range() {
+        assert!(GeoPoint::new(16.4637, 107.5909).is_ok());
+        assert!(GeoPoint::new(-90.0, 180.0).is_ok());
+        let code = |lat, lon| GeoPoint::new(lat, lon).map_err(|e| (e.field, e.code));
+        assert_eq!(code(90.1, 0.0), Err(("lat", "lat_out_of_range")));
+        assert_eq!(code(f64::NAN, 0.0), Err(("lat", "lat_out_of_range")));
+        assert_eq!(code(0.0, -180.5), Err(("lon", "lon_out_of_range")));
+        assert_eq!(code(0.0, f64::INFINITY), Err(("lon", "lon_out_of_range")));
+    }
+
+    #[test]
+    fn square_and_square_with_hole() {
+        let plain =
+            area(json!({ "type": "Polygon", "coordinates": [square(0.0, 0.0, 10.0, 10.0)] }));
+        let holed = area(json!({
+            "type": "Polygon",
+            "coordinates": [square(0.0, 0.0, 10.0, 10.0), square(4.0, 4.0, 6.0, 6.0)],
+        }));
+        // (lat, lon, in plain, in holed)
+        let cases = [
+            (5.0, 5.0, true, false),
+            (1.0, 1.0, true, true),
+            (9.9, 0.1, true, true),
+            (5.0, 3.9, true, true),
+            (5.0, 4.1, true, false),
+            (-0.1, 5.0, false, false),
+            (5.0, 10.1, false, false),
+            (11.0, 11.0, false, false),
+            (-50.0, 120.0, false, false),
+        ];
+        for (lat, lon, in_plain, in_holed) in cases {
+            assert_eq!(
+                plain.contains(pt(lat, lon)),
+                in_plain,
+                "plain ({lat}, {lon})"
+            );
+            assert_eq!(
+                holed.contains(pt(lat, lon)),
+                in_holed,
+                "holed ({lat}, {lon})"
+            );
+        }
+        let bbox = holed.bbox();
+        assert_eq!(
+            (bbox.min_lat, bbox.min_lon, bbox.max_lat, bbox.max_lon),
+            (0.0, 0.0, 10.0, 10.0)
+        );
+    }
+
+    #[test]
+    fn concave_polygon() {
+        // A "U" open to the north: the notch between x = 4 and x = 6 above y = 4 is outside.
+        let u = area(json!({
+            "type": "Polygon",
+            "coordinates": [[[0, 0], [10, 0], [10, 10], [6, 10], [6, 4], [4, 4], [4, 10], [0, 10], [0, 0]]],
+        }));
+        assert!(u.contains(pt(8.0, 2.0)));
+        assert!(u.contains(pt(8.0, 8.0)));
+        assert!(!u.contains(pt(8.0, 5.0)));
+        assert!(u.contains(pt(2.0, 5.0)));
+    }
+
+    #[test]
+    fn multipolygon_contains_each_part_and_round_trips() {
+        let geometry = json!({
+            "type": "MultiPolygon",
+            "coordinates": [
+                [square(107.5, 16.4, 107.6, 16.5)],
+                [square(107.8, 16.2, 107.9, 16.3), square(107.84, 16.24, 107.86, 16.26)],
+            ],
+        });
+        let a = area(geometry.clone());
+        assert_eq!(a.polygons.len(), 2);
+        assert!(a.contains(pt(16.45, 107.55)));
+        assert!(a.contains(pt(16.21, 107.81)));
+        assert!(!a.contains(pt(16.25, 107.85)));
+        assert!(!a.contains(pt(16.35, 107.7)));
+        assert_eq!(a.to_geojson_geometry(), geometry);
+        assert_eq!(area(a.to_geojson_geometry()), a);
+
+        let b = a.bbox();
+        assert_eq!(
+            (b.min_lat, b.min_lon, b.max_lat, b.max_lon),
+            (16.2, 107.5, 16.5, 107.9)
+        );
+    }
+
+    #[test]
+    fn single_polygon_round_trips_as_polygon() {
+        let geometry = json!({ "type": "Polygon", "coordinates": [square(1.0, 2.0, 3.0, 4.0)] });
+        assert_eq!(area(geometry.clone()).to_geojson_geometry(), geometry);
+        // Altitude is dropped.
+        let with_altitude = json!({
+            "type": "Polygon",
+            "coordinates": [[[0, 0, 5], [1, 0, 5], [1, 1, 5], [0, 0, 5]]],
+        });
+        assert_eq!(area(with_altitude).polygons[0].exterior[1], [1.0, 0.0]);
+    }
+
+    #[test]
+    fn invalid_geometries() {
+        let cases = [
+            (
+                json!({ "type": "Point", "coordinates": [107.5, 16.4] }),
+                "geometry_unsupported_type",
+            ),
+            (json!({ "type": "Polygon" }), "geometry_invalid"),
+            (json!("Polygon"), "geometry_invalid"),
+            (
+                json!({ "type": "Polygon", "coordinates": [] }),
+                "geometry_empty",
+            ),
+            (
+                json!({ "type": "MultiPolygon", "coordinates": [] }),
+                "geometry_empty",
+            ),
+            (
+                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]] }),
+                "geometry_ring_invalid",
+            ),
+            (
+                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]] }),
+                "geometry_ring_invalid",
+            ),
+            (
+                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1], [1, 1], [0, 0]]] }),
+                "geometry_invalid",
+            ),
+            (
+                json!({ "type": "Polygon", "coordinates": [[[0, 0], ["1", 0], [1, 1], [0, 0]]] }),
+                "geometry_invalid",
+            ),
+            (
+                json!({ "type": "Polygon", "coordinates": [[[16.4, 107.5], [16.5, 107.5], [16.5, 107.6], [16.4, 107.5]]] }),
+                "geometry_coordinate_out_of_range",
+            ),
+        ];
+        for (value, code) in cases {
+            let err = Area::from_geojson_geometry(&value).expect_err(&value.to_string());
+            assert_eq!((err.field, err.code), ("geometry", code), "{value}");
+        }
+    }
+
+    #[test]
+    fn empty_area_contains_nothing() {
+        let empty = Area { polygons: vec![] };
+        assert!(!empty.contains(pt(0.0, 0.0)));
+        assert!(!empty.bbox().contains(pt(0.0, 0.0)));
+        assert_eq!(
+            empty.to_geojson_geometry(),
+            json!({ "type": "MultiPolygon", "coordinates": [] })
+        );
+    }
+
+    fn random_area() -> impl Strategy<Value = Area> {
+        let ring =
+            proptest::collection::vec((-10.0f64..10.0, -10.0f64..10.0), 3..12).prop_map(|pts| {
+                let mut ring: Vec<[f64; 2]> = pts.into_iter().map(|(x, y)| [x, y]).collect();
+                ring.push(ring[0]);
+                ring
+            });
+        proptest::collection::vec(ring, 1..4).prop_map(|rings| Area {
+            polygons: rings
+                .into_iter()
+                .map(|exterior| Polygon {
+                    exterior,
+                    holes: vec![],
+                })
+                .collect(),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn point_outside_bbox_is_never_contained(a in random_area(), lat in -90.0f64..90.0, lon in -180.0f64..180.0) {
+            let p = pt(lat, lon);
+            prop_assume!(!a.bbox().contains(p));
+            prop_assert!(!a.contains(p));
+            prop_assert!(!a.polygons.iter().any(|poly| poly.contains(p)));
+        }
+
+        #[test]
+        fn contained_points_lie_in_the_bbox(a in random_area(), lat in -11.0f64..11.0, lon in -11.0f64..11.0) {
+            let p = pt(lat, lon);
+            if a.polygons.iter().any(|poly| poly.contains(p)) {
+                prop_assert!(a.bbox().contains(p));
+            }
+        }
+
+        #[test]
+        fn geojson_round_trip(a in random_area()) {
+            let back = Area::from_geojson_geometry(&a.to_geojson_geometry())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(back, a);
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! Storage of the Huế smart-city platform.
+//!
+//! One [`Store`] holds typed sqlx pools for either SQLite (a single writer connection plus a
+//! reader pool, WAL) or PostgreSQL. Each capability has a store trait ([`UnitStore`],
+//! [`IdentityStore`], [`SessionStore`], [`AuditStore`]) implemented once: the SQL text is shared and
+//! the [`on_reader!`]/[`in_write_tx!`] macros expand every body once per backend, so each copy is
+//! type-checked against its own driver (no `Any` driver, which cannot carry uuid or timestamps).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub mod audit;
+pub mod identity;
+pub mod portable;
+pub mod sessions;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod units;
+
+pub use audit::{AuditContext, AuditStore};
+pub use identity::IdentityStore;
+pub use sessions::SessionStore;
+pub use units::UnitStore;
+
+/// Which database engine a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file in the data directory.
+    Sqlite,
+    /// The server engine for larger installations.
+    Postgres,
+}
+
+impl Backend {
+    /// Stable name used in logs, `/readyz` and dumps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Every way a store call can fail. Callers map these onto user-facing errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; `constraint` is the index name, e.g. `accounts_email_key`.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    /// Input broke a domain rule (also raised by stores for rules that need stored state).
+    #[error(transparent)]
+    Invalid(#[from] smartcity_domain::ValidationError),
+    /// A dump could not be imported; nothing was written.
+    #[error("dump rejected: {0}")]
+    Dump(String),
+    /// The database itself failed.
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+    /// Schema migration failed.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                constraint: unique_constraint_name(db.as_ref()),
+            },
+            _ => StoreError::Database(err),
+        }
+    }
+}
+
+/// Both engines report the index name in the same shape: PostgreSQL gives the name of the unique
+/// index directly, SQLite only says `UNIQUE constraint failed: accounts.email`, which we turn into
+/// `accounts_email_key` — the name the migrations give that index on both engines.
+fn unique_constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
+    if let Some(name) = db.constraint() {
+        return name.to_owned();
+    }
+    let message = db.message();
+    match message.strip_prefix("UNIQUE constraint failed: ") {
+        Some(columns) => {
+            let mut parts = columns.split(", ");
+            let first = parts.next().unwrap_or_default();
+            let (table, column) = first.split_once('.').unwrap_or((first, ""));
+            let mut name = format!("{table}_{column}");
+            for extra in parts {
+                if let Some((_, col)) = extra.split_once('.') {
+                    name.push('_');
+                    name.push_str(col);
+                }
+            }
+            name.push_str("_key");
+            name
+        }
+        None => message.to_owned(),
+    }
+}
+
+/// Result of every store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Handle to the platform's database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+#[derive(Clone)]
+pub(crate) enum Db {
+    Sqlite {
+        /// Exactly one connection: SQLite allows one writer; queuing here beats `SQLITE_BUSY`.
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres {
+        pool: PgPool,
+    },
+}
+
+/// Run `$body` on the read side of the store, once per backend, with `$pool` bound to its pool.
+macro_rules! on_reader {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { reader, .. } => {
+                let $pool = reader;
+                $body
+            }
+            $crate::Db::Postgres { pool } => {
+                let $pool = pool;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_reader;
+
+/// Run `$body` inside a write transaction (SQLite: `BEGIN IMMEDIATE` on the single writer), once
+/// per backend, with `$tx` bound to the transaction. The transaction commits when `$body`
+/// evaluates without an early `?` return; any error rolls everything back.
+macro_rules! in_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { writer, .. } => {
+                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Db::Postgres { pool } => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use in_write_tx;
+
+/// Implement a crate-private trait for both backends' connection types with one body, so helpers
+/// that run inside a transaction (audit append, grants) are written once.
+macro_rules! impl_for_connections {
+    (impl $trait:ident { $($body:tt)* }) => {
+        impl $trait for sqlx::SqliteConnection {
+            $($body)*
+        }
+        impl $trait for sqlx::PgConnection {
+            $($body)*
+        }
+    };
+}
+pub(crate) use impl_for_connections;
+
+/// The engine a connection type belongs to, for the few statements that differ by dialect.
+pub(crate) trait OnBackend {
+    const BACKEND: Backend;
+}
+
+impl OnBackend for sqlx::SqliteConnection {
+    const BACKEND: Backend = Backend::Sqlite;
+}
+
+impl OnBackend for sqlx::PgConnection {
+    const BACKEND: Backend = Backend::Postgres;
+}
+
+/// Current time as stored: microsecond precision, which both engines keep exactly.
+pub fn now() -> DateTime<Utc> {
+    smartcity_domain::audit::truncate_to_micros(Utc::now())
+}
+
+impl Store {
+    /// Open (and create if missing) the SQLite database `smartcity.db` inside `data_dir`.
+    pub async fn open_sqlite_in(data_dir: &Path) -> StoreResult<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        Self::open_sqlite_file(&data_dir.join("smartcity.db")).await
+    }
+
+    /// Open (and create if missing) a SQLite database file in WAL mode.
+    pub async fn open_sqlite_file(path: &Path) -> StoreResult<Store> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Store { db: Db::Sqlite { writer, reader } })
+    }
+
+    /// Connect to PostgreSQL; `schema`, when given, becomes the `search_path` (used by tests so
+    /// that each one gets its own schema).
+    pub async fn open_postgres(url: &str, schema: Option<&str>) -> StoreResult<Store> {
+        let mut options = PgConnectOptions::from_str(url)?;
+        if let Some(schema) = schema {
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Store { db: Db::Postgres { pool } })
+    }
+
+    /// Open whatever `url` names: `postgres://…` / `postgresql://…`, or `sqlite://path` / a path.
+    pub async fn open_url(url: &str) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, None).await
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            Self::open_sqlite_file(Path::new(path)).await
+        }
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// Bring the schema up to date. Safe to run on every start.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
+            Db::Postgres { pool } => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Versions of the migrations this binary carries for the current backend.
+    pub fn migration_versions(backend: Backend) -> Vec<i64> {
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.iter().map(|m| m.version).collect()
+    }
+
+    /// Cheap round trip used by `/readyz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_reader!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Close all connections (end of `serve`, end of a CLI command).
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { writer, reader } => {
+                writer.close().await;
+                reader.close().await;
+            }
+            Db::Postgres { pool } => pool.close().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_carry_the_same_migration_versions() {
+        assert_eq!(
+            Store::migration_versions(Backend::Sqlite),
+            Store::migration_versions(Backend::Postgres)
+        );
+        assert!(!Store::migration_versions(Backend::Sqlite).is_empty());
+    }
+}

@@ -1,0 +1,225 @@
+//! A portable dump of a whole installation, to move it between SQLite and PostgreSQL (either way)
+//! with nothing lost: every table, rows as typed JSON, the audit chain verbatim so it still
+//! verifies after the move. Import writes into an empty database in one transaction, so a broken
+//! dump changes nothing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::audit::AuditRow;
+use crate::{Backend, Store, StoreError, StoreResult, in_write_tx, on_reader};
+
+/// Marker written at the top of every dump.
+pub const DUMP_FORMAT: &str = "smartcity-dump";
+
+macro_rules! portable_tables {
+    ($( $table:ident : $row:ident order $order:literal { $($field:ident : $ty:ty),* $(,)? } )*) => {
+        $(
+            /// One row of the table of the same name, as carried in a dump.
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+            pub struct $row { $(pub $field: $ty),* }
+        )*
+
+        /// Every table's rows.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct Tables { $(pub $table: Vec<$row>),* }
+
+        impl Tables {
+            /// Number of rows per table, in dump order.
+            pub fn counts(&self) -> Vec<(&'static str, usize)> {
+                vec![$((stringify!($table), self.$table.len())),*]
+            }
+        }
+
+        impl Store {
+            async fn read_tables(&self) -> StoreResult<Tables> {
+                let mut tables = Tables::default();
+                $(
+                    let sql = format!(
+                        "SELECT {} FROM {} ORDER BY {}",
+                        stringify!($($field),*), stringify!($table), $order
+                    );
+                    tables.$table = on_reader!(self, pool => {
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+                    });
+                )*
+                Ok(tables)
+            }
+
+            async fn write_tables(&self, tables: &Tables) -> StoreResult<()> {
+                in_write_tx!(self, tx => {
+                    let tables_in_db: &[&str] = &[$(stringify!($table)),*];
+                    for table in tables_in_db {
+                        let sql = format!("SELECT COUNT(*) FROM {table}");
+                        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *tx).await?;
+                        if n > 0 {
+                            return Err(StoreError::Dump(format!(
+                                "the target database is not empty (table {table} has {n} rows); import into a fresh one"
+                            )));
+                        }
+                    }
+                    $(
+                        let columns = [$(stringify!($field)),*];
+                        let placeholders = (1..=columns.len()).map(|i| format!("${i}")).collect::<Vec<_>>();
+                        let sql = format!(
+                            "INSERT INTO {} ({}) VALUES ({})",
+                            stringify!($table), columns.join(", "), placeholders.join(", ")
+                        );
+                        for row in &tables.$table {
+                            let query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                            $(let query = query.bind(row.$field.clone());)*
+                            query.execute(&mut *tx).await?;
+                        }
+                    )*
+                });
+                Ok(())
+            }
+        }
+    };
+}
+
+portable_tables! {
+    units: UnitDumpRow order "code" {
+        code: String, parent_code: Option<String>, kind: String, name_vi: String, name_en: String,
+        name_folded: String, lat: Option<f64>, lon: Option<f64>, valid_from: NaiveDate,
+        valid_to: Option<NaiveDate>, successor_code: Option<String>,
+        created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
+    }
+    unit_changes: UnitChangeDumpRow order "id" {
+        id: Uuid, unit_code: String, kind: String, effective_on: NaiveDate, details: String,
+        recorded_at: DateTime<Utc>,
+    }
+    unit_boundaries: UnitBoundaryDumpRow order "unit_code" {
+        unit_code: String, geometry: String, min_lat: f64, min_lon: f64, max_lat: f64, max_lon: f64,
+    }
+    accounts: AccountDumpRow order "id" {
+        id: Uuid, kind: String, display_name: String, email: Option<String>, phone: Option<String>,
+        citizen_id: Option<String>, password_hash: String, active: bool,
+        created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
+    }
+    organisations: OrganisationDumpRow order "tax_code" {
+        tax_code: String, name: String, address: String, representative_id: Uuid, created_at: DateTime<Utc>,
+    }
+    role_grants: RoleGrantDumpRow order "id" {
+        id: Uuid, account_id: Uuid, role: String, unit_code: String, granted_by: Option<Uuid>,
+        granted_at: DateTime<Utc>,
+    }
+    sessions: SessionDumpRow order "id_hash" {
+        id_hash: String, account_id: Uuid, csrf_token: String, created_at: DateTime<Utc>,
+        last_seen_at: DateTime<Utc>, expires_at: DateTime<Utc>, ip: Option<String>, user_agent: Option<String>,
+    }
+    api_tokens: ApiTokenDumpRow order "id" {
+        id: Uuid, account_id: Uuid, name: String, token_hash: String, prefix: String,
+        created_at: DateTime<Utc>, last_used_at: Option<DateTime<Utc>>, revoked_at: Option<DateTime<Utc>>,
+    }
+    ecards: ECardDumpRow order "id" {
+        id: Uuid, card_number: String, qr_token: String, account_id: Uuid, status: String,
+        issued_at: DateTime<Utc>, issued_by: Option<Uuid>, revoked_at: Option<DateTime<Utc>>,
+        revoked_by: Option<Uuid>, revoke_reason: Option<String>,
+    }
+    audit_log: AuditDumpRow order "seq" {
+        seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
+        record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,
+    }
+}
+
+/// A whole installation in one JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dump {
+    /// Always [`DUMP_FORMAT`].
+    pub format: String,
+    /// Newest migration version of the schema the rows belong to.
+    pub schema_version: i64,
+    /// Engine the dump was taken from (informational).
+    pub source_backend: String,
+    pub exported_at: DateTime<Utc>,
+    pub tables: Tables,
+}
+
+impl Store {
+    /// Read every table into a dump.
+    pub async fn export_dump(&self) -> StoreResult<Dump> {
+        Ok(Dump {
+            format: DUMP_FORMAT.to_owned(),
+            schema_version: latest_version(self.backend()),
+            source_backend: self.backend().as_str().to_owned(),
+            exported_at: crate::now(),
+            tables: self.read_tables().await?,
+        })
+    }
+
+    /// Write a dump into this (migrated, empty) database. Everything or nothing: the dump is
+    /// checked first (format, schema version, audit chain) and then written in one transaction.
+    pub async fn import_dump(&self, mut dump: Dump) -> StoreResult<()> {
+        if dump.format != DUMP_FORMAT {
+            return Err(StoreError::Dump(format!("not a smartcity dump (format {:?})", dump.format)));
+        }
+        let expected = latest_version(self.backend());
+        if dump.schema_version != expected {
+            return Err(StoreError::Dump(format!(
+                "the dump has schema version {} but this binary expects {expected}; use the same release for export and import",
+                dump.schema_version
+            )));
+        }
+        let records: Vec<_> = dump
+            .tables
+            .audit_log
+            .iter()
+            .cloned()
+            .map(|r| {
+                AuditRow {
+                    seq: r.seq,
+                    at: r.at,
+                    actor: r.actor,
+                    action: r.action,
+                    record_type: r.record_type,
+                    record_id: r.record_id,
+                    ip: r.ip,
+                    details: r.details,
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                }
+                .into_record()
+            })
+            .collect();
+        if let Err(broken) = smartcity_domain::audit::verify_chain(&records) {
+            return Err(StoreError::Dump(format!("the audit chain in the dump is broken: {broken}")));
+        }
+        dump.tables.units = order_units_for_insert(std::mem::take(&mut dump.tables.units))?;
+        self.write_tables(&dump.tables).await
+    }
+}
+
+fn latest_version(backend: Backend) -> i64 {
+    Store::migration_versions(backend).into_iter().max().unwrap_or_default()
+}
+
+/// Parents and successors must exist before the units that point at them (foreign keys are
+/// checked per row on both engines).
+fn order_units_for_insert(mut pending: Vec<UnitDumpRow>) -> StoreResult<Vec<UnitDumpRow>> {
+    let mut ordered: Vec<UnitDumpRow> = Vec::with_capacity(pending.len());
+    let mut placed = std::collections::HashSet::new();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for unit in pending {
+            let ready = |r: &Option<String>| r.as_ref().is_none_or(|c| placed.contains(c) || *c == unit.code);
+            if ready(&unit.parent_code) && ready(&unit.successor_code) {
+                placed.insert(unit.code.clone());
+                ordered.push(unit);
+            } else {
+                rest.push(unit);
+            }
+        }
+        if rest.len() == before {
+            let codes: Vec<_> = rest.iter().map(|u| u.code.as_str()).collect();
+            return Err(StoreError::Dump(format!(
+                "units refer to parents or successors missing from the dump: {}",
+                codes.join(", ")
+            )));
+        }
+        pending = rest;
+    }
+    Ok(ordered)
+}
