@@ -94,6 +94,16 @@ pub enum ECardStatus {
     Revoked,
 }
 
+impl ECardStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ECardStatus::Active => "active",
+            ECardStatus::Revoked => "revoked",
+        }
+    }
+}
+
 /// An e-card (thẻ điện tử): a card number and QR token that identify the holder at a counter.
 #[derive(Debug, Clone, Serialize)]
 pub struct ECard {

@@ -20,9 +20,13 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 /// Whether `password` matches the stored PHC string. A malformed hash never matches.
 pub async fn verify_password(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), phc.as_str()).is_ok())
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .verify_password(password.as_bytes(), phc.as_str())
+            .is_ok()
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the login identifier is unknown so that
@@ -31,7 +35,9 @@ pub async fn decoy_hash() -> &'static str {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
         .get_or_init(|| async {
-            hash_password(uuid::Uuid::new_v4().to_string()).await.unwrap_or_default()
+            hash_password(uuid::Uuid::new_v4().to_string())
+                .await
+                .unwrap_or_default()
         })
         .await
 }

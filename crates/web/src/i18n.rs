@@ -1,0 +1,467 @@
+//! Vietnamese first, English always: every label of every page lives in [`STRINGS`] with both
+//! languages side by side, looked up by a stable key. A test reads every template and fails when
+//! a key it uses is missing or a translation is empty.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The two languages of the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Tiếng Việt, the default.
+    #[default]
+    Vi,
+    /// English, one click away on every page.
+    En,
+}
+
+impl Lang {
+    /// BCP 47 code used in `<html lang>` and the `lang` cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parse a cookie or query value; anything unknown means Vietnamese.
+    pub fn from_code(code: &str) -> Lang {
+        if code.trim().eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::Vi
+        }
+    }
+
+    /// The other language, target of the switch link.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// Look up a label; a missing key shows the key itself (and a test catches it before release).
+    pub fn t(self, key: &str) -> &'static str {
+        match STRING_INDEX.get(key) {
+            Some((vi, en)) => match self {
+                Lang::Vi => vi,
+                Lang::En => en,
+            },
+            None => {
+                tracing::warn!(key, "missing i18n key");
+                "⟨missing translation⟩"
+            }
+        }
+    }
+
+    /// Pick between a Vietnamese and an English text held elsewhere (unit names, role labels).
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+static STRING_INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| STRINGS.iter().map(|(k, vi, en)| (*k, (*vi, *en))).collect());
+
+/// Every label: key, Vietnamese, English.
+pub const STRINGS: &[(&str, &str, &str)] = &[
+    ("site.name", "Huế — Thành phố thông minh", "Huế Smart City"),
+    (
+        "site.tagline",
+        "Chính quyền số phục vụ người dân Huế",
+        "Digital government serving the people of Huế",
+    ),
+    (
+        "site.skip",
+        "Bỏ qua, tới nội dung chính",
+        "Skip to main content",
+    ),
+    (
+        "site.footer",
+        "Nền tảng đô thị thông minh Huế · UBND thành phố Huế",
+        "Huế Smart City Platform · Huế City People's Committee",
+    ),
+    ("lang.switch", "English", "Tiếng Việt"),
+    (
+        "lang.switch_label",
+        "Switch to English",
+        "Chuyển sang tiếng Việt",
+    ),
+    ("nav.main", "Điều hướng chính", "Main navigation"),
+    ("nav.home", "Trang chủ", "Home"),
+    ("nav.login", "Đăng nhập", "Log in"),
+    ("nav.register", "Đăng ký", "Register"),
+    ("nav.logout", "Đăng xuất", "Log out"),
+    ("nav.admin", "Quản trị", "Administration"),
+    ("nav.desk", "Quầy một cửa", "One-stop desk"),
+    (
+        "home.title",
+        "Dịch vụ của thành phố Huế",
+        "Services of Huế City",
+    ),
+    (
+        "home.intro",
+        "Nộp hồ sơ thủ tục hành chính, phản ánh hiện trường, đọc tin tức và cảnh báo, theo dõi chất lượng không khí và mực nước — tất cả ở một nơi.",
+        "Submit administrative dossiers, report problems on the street, read news and warnings, follow air quality and river levels — all in one place.",
+    ),
+    (
+        "home.services",
+        "Dịch vụ công trực tuyến",
+        "Online public services",
+    ),
+    (
+        "home.services_text",
+        "Tra cứu thủ tục, nộp và theo dõi hồ sơ.",
+        "Find a procedure, submit and follow a dossier.",
+    ),
+    ("home.reports", "Phản ánh hiện trường", "Field reports"),
+    (
+        "home.reports_text",
+        "Gửi ảnh và vị trí sự cố trên đường phố.",
+        "Send a photo and the location of a problem on the street.",
+    ),
+    ("home.portal", "Cổng thông tin", "Information portal"),
+    (
+        "home.portal_text",
+        "Tin tức, thông báo, văn bản của thành phố và 40 phường, xã.",
+        "News, notices and documents of the city and its 40 wards and communes.",
+    ),
+    (
+        "home.sensing",
+        "Môi trường và cảnh báo",
+        "Environment and warnings",
+    ),
+    (
+        "home.sensing_text",
+        "Chất lượng không khí (VN_AQI) và mực nước sông.",
+        "Air quality (VN_AQI) and river levels.",
+    ),
+    ("home.units", "Đơn vị hành chính", "Administrative units"),
+    (
+        "home.units_text",
+        "Thành phố Huế, 21 phường và 19 xã sau sắp xếp ngày 01/7/2025.",
+        "Huế City, its 21 wards and 19 communes since 1 July 2025.",
+    ),
+    ("home.account", "Tài khoản của tôi", "My account"),
+    (
+        "home.account_text",
+        "Thông tin cá nhân, thẻ điện tử, mã truy cập API.",
+        "Your details, e-card and API tokens.",
+    ),
+    ("home.coming", "Sắp ra mắt", "Coming soon"),
+    (
+        "home.locate",
+        "Tìm phường, xã theo vị trí",
+        "Find the ward or commune at a location",
+    ),
+    ("home.locate_button", "Tìm đơn vị", "Find unit"),
+    (
+        "home.locate_result",
+        "Vị trí này thuộc",
+        "This location is in",
+    ),
+    ("form.required", "bắt buộc", "required"),
+    ("form.submit", "Gửi", "Submit"),
+    ("form.save", "Lưu", "Save"),
+    (
+        "form.errors",
+        "Vui lòng sửa các lỗi được đánh dấu bên dưới.",
+        "Please fix the errors marked below.",
+    ),
+    ("login.title", "Đăng nhập", "Log in"),
+    (
+        "login.identifier",
+        "Email hoặc số điện thoại",
+        "Email or phone",
+    ),
+    ("login.password", "Mật khẩu", "Password"),
+    ("login.submit", "Đăng nhập", "Log in"),
+    ("login.no_account", "Chưa có tài khoản?", "No account yet?"),
+    (
+        "register.title",
+        "Đăng ký tài khoản công dân",
+        "Register as a citizen",
+    ),
+    ("register.full_name", "Họ và tên", "Full name"),
+    (
+        "register.citizen_id",
+        "Số định danh cá nhân (12 số trên thẻ căn cước)",
+        "Personal ID number (12 digits on your ID card)",
+    ),
+    (
+        "register.contact",
+        "Email hoặc số điện thoại di động",
+        "Email or mobile phone",
+    ),
+    (
+        "register.password",
+        "Mật khẩu (ít nhất 10 ký tự)",
+        "Password (at least 10 characters)",
+    ),
+    (
+        "register.password_confirm",
+        "Nhập lại mật khẩu",
+        "Repeat password",
+    ),
+    ("register.submit", "Đăng ký", "Register"),
+    (
+        "register.privacy",
+        "Số định danh chỉ dùng để xác định bạn khi giải quyết thủ tục; không hiển thị công khai (Luật Bảo vệ dữ liệu cá nhân 2025).",
+        "Your ID number is used only to identify you in procedures and is never shown publicly (Personal Data Protection Law 2025).",
+    ),
+    ("account.title", "Tài khoản của tôi", "My account"),
+    ("account.details", "Thông tin", "Details"),
+    ("account.name", "Họ và tên", "Name"),
+    ("account.email", "Email", "Email"),
+    ("account.phone", "Điện thoại", "Phone"),
+    ("account.citizen_id", "Số định danh", "ID number"),
+    ("account.kind", "Loại tài khoản", "Account type"),
+    ("account.kind_citizen", "Công dân", "Citizen"),
+    ("account.kind_staff", "Cán bộ", "Staff"),
+    ("account.roles", "Vai trò", "Roles"),
+    ("account.no_roles", "Chưa có vai trò nào.", "No roles yet."),
+    ("account.role", "Vai trò", "Role"),
+    ("account.unit", "Đơn vị", "Unit"),
+    ("account.since", "Từ", "Since"),
+    ("account.password_title", "Đổi mật khẩu", "Change password"),
+    (
+        "account.current_password",
+        "Mật khẩu hiện tại",
+        "Current password",
+    ),
+    ("account.new_password", "Mật khẩu mới", "New password"),
+    (
+        "account.new_password_confirm",
+        "Nhập lại mật khẩu mới",
+        "Repeat new password",
+    ),
+    (
+        "account.password_changed",
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.",
+        "Password changed. Your other sessions have been logged out.",
+    ),
+    ("account.sessions_title", "Phiên đăng nhập", "Sessions"),
+    (
+        "account.logout_everywhere",
+        "Đăng xuất khỏi mọi thiết bị",
+        "Log out everywhere",
+    ),
+    ("account.ecards", "Thẻ điện tử", "E-cards"),
+    (
+        "account.no_ecards",
+        "Bạn chưa có thẻ điện tử. Bộ phận một cửa cấp thẻ khi bạn yêu cầu.",
+        "You have no e-card yet. The one-stop desk issues one on request.",
+    ),
+    (
+        "account.ecard_qr",
+        "Mã QR của thẻ — đưa cho cán bộ quét tại quầy",
+        "Card QR code — show it at the desk to be scanned",
+    ),
+    (
+        "account.tokens",
+        "Mã truy cập API cá nhân",
+        "Personal API tokens",
+    ),
+    (
+        "account.tokens_help",
+        "Dùng cho các chương trình tự động: gửi trong tiêu đề Authorization: Bearer. Mã chỉ hiển thị một lần.",
+        "For scripts: send it as Authorization: Bearer. The token is shown only once.",
+    ),
+    ("account.token_name", "Tên mã", "Token name"),
+    ("account.token_create", "Tạo mã", "Create token"),
+    (
+        "account.token_created",
+        "Mã mới (sao chép ngay, sẽ không hiển thị lại):",
+        "New token (copy it now, it will not be shown again):",
+    ),
+    ("account.token_revoke", "Thu hồi", "Revoke"),
+    ("account.token_revoked", "Đã thu hồi", "Revoked"),
+    ("account.token_last_used", "Lần dùng gần nhất", "Last used"),
+    ("account.never", "Chưa dùng", "Never"),
+    (
+        "account.organisations",
+        "Tổ chức tôi đại diện",
+        "Organisations I represent",
+    ),
+    ("account.org_tax_code", "Mã số thuế", "Tax code"),
+    ("account.org_name", "Tên tổ chức", "Organisation name"),
+    ("account.org_address", "Địa chỉ", "Address"),
+    ("account.org_add", "Thêm tổ chức", "Add organisation"),
+    ("admin.title", "Quản trị hệ thống", "Administration"),
+    ("admin.units", "Đơn vị", "Units"),
+    ("admin.users", "Người dùng và vai trò", "Users and roles"),
+    ("admin.ecards", "Thẻ điện tử", "E-cards"),
+    ("admin.audit", "Nhật ký kiểm toán", "Audit log"),
+    (
+        "units.title",
+        "Đơn vị hành chính và cơ quan",
+        "Administrative units and agencies",
+    ),
+    ("units.code", "Mã", "Code"),
+    ("units.name", "Tên", "Name"),
+    ("units.name_vi", "Tên tiếng Việt", "Vietnamese name"),
+    ("units.name_en", "Tên tiếng Anh", "English name"),
+    ("units.kind", "Loại", "Kind"),
+    ("units.parent", "Trực thuộc", "Part of"),
+    ("units.status", "Trạng thái", "Status"),
+    ("units.active", "Đang hoạt động", "Active"),
+    ("units.ended", "Đã kết thúc", "Ended"),
+    ("units.valid_from", "Hiệu lực từ", "In force from"),
+    ("units.valid_to", "Hết hiệu lực", "Ended on"),
+    ("units.successor", "Sáp nhập vào", "Merged into"),
+    ("units.effective_on", "Ngày hiệu lực", "Effective date"),
+    ("units.add", "Thêm đơn vị", "Add unit"),
+    ("units.rename", "Đổi tên", "Rename"),
+    (
+        "units.merge",
+        "Sáp nhập vào đơn vị khác",
+        "Merge into another unit",
+    ),
+    ("units.merge_target", "Đơn vị nhận", "Unit to merge into"),
+    ("units.retire", "Giải thể", "Retire"),
+    ("units.history", "Lịch sử thay đổi", "History of changes"),
+    ("units.change", "Thay đổi", "Change"),
+    ("units.boundary", "Có ranh giới", "Has boundary"),
+    ("units.filter", "Lọc theo tên", "Filter by name"),
+    ("units.lat", "Vĩ độ", "Latitude"),
+    ("units.lon", "Kinh độ", "Longitude"),
+    ("users.title", "Người dùng", "Users"),
+    (
+        "users.search",
+        "Tìm theo tên, email, điện thoại",
+        "Search by name, email or phone",
+    ),
+    ("users.new", "Tạo tài khoản cán bộ", "Create staff account"),
+    ("users.name", "Họ và tên", "Name"),
+    ("users.contact", "Liên hệ", "Contact"),
+    ("users.kind", "Loại", "Type"),
+    ("users.active", "Hoạt động", "Active"),
+    ("users.disabled", "Đã khóa", "Disabled"),
+    ("users.disable", "Khóa tài khoản", "Disable account"),
+    ("users.enable", "Mở khóa tài khoản", "Enable account"),
+    ("users.grants", "Vai trò được cấp", "Role grants"),
+    ("users.grant", "Cấp quyền", "Grant"),
+    (
+        "users.grant_title",
+        "Cấp vai trò tại một đơn vị",
+        "Grant a role on a unit",
+    ),
+    ("users.revoke", "Thu hồi", "Revoke"),
+    (
+        "users.personal_data_logged",
+        "Việc xem dữ liệu cá nhân này đã được ghi nhật ký.",
+        "This view of personal data has been logged.",
+    ),
+    ("users.created", "Ngày tạo", "Created"),
+    (
+        "users.none",
+        "Không có người dùng phù hợp.",
+        "No matching users.",
+    ),
+    ("ecards.title", "Thẻ điện tử", "E-cards"),
+    ("ecards.issue", "Cấp thẻ", "Issue card"),
+    (
+        "ecards.holder",
+        "Người giữ thẻ (email, điện thoại hoặc số định danh)",
+        "Holder (email, phone or ID number)",
+    ),
+    ("ecards.number", "Số thẻ", "Card number"),
+    ("ecards.status", "Trạng thái", "Status"),
+    ("ecards.active", "Đang dùng", "Active"),
+    ("ecards.revoked", "Đã thu hồi", "Revoked"),
+    ("ecards.issued_at", "Ngày cấp", "Issued"),
+    ("ecards.revoke", "Thu hồi thẻ", "Revoke card"),
+    ("ecards.reason", "Lý do", "Reason"),
+    (
+        "desk.title",
+        "Nhận diện người dân bằng thẻ điện tử",
+        "Identify a citizen by e-card",
+    ),
+    (
+        "desk.scan",
+        "Quét mã QR hoặc nhập số thẻ",
+        "Scan the QR code or type the card number",
+    ),
+    ("desk.lookup", "Tra cứu", "Look up"),
+    ("desk.found", "Người giữ thẻ", "Card holder"),
+    (
+        "desk.not_found",
+        "Không có thẻ đang hoạt động với mã này.",
+        "No active card matches this code.",
+    ),
+    ("audit.title", "Nhật ký kiểm toán", "Audit log"),
+    ("audit.seq", "Số", "No."),
+    ("audit.at", "Thời gian", "Time"),
+    ("audit.actor", "Người thực hiện", "Actor"),
+    ("audit.action", "Hành động", "Action"),
+    ("audit.record", "Bản ghi", "Record"),
+    ("audit.chain_ok", "Chuỗi băm toàn vẹn", "Hash chain intact"),
+    (
+        "audit.chain_broken",
+        "Chuỗi băm bị phá vỡ",
+        "Hash chain broken",
+    ),
+    ("error.title", "Có lỗi xảy ra", "Something went wrong"),
+    ("error.back_home", "Về trang chủ", "Back to the home page"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated_both_ways() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, vi, en) in STRINGS {
+            assert!(seen.insert(*key), "duplicate key {key}");
+            assert!(!vi.trim().is_empty(), "{key} has no Vietnamese");
+            assert!(!en.trim().is_empty(), "{key} has no English");
+        }
+    }
+
+    /// Every `ctx.t("…")` in every template must name a key of [`STRINGS`].
+    #[test]
+    fn templates_use_only_known_keys() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        let mut checked = 0;
+        let mut stack = vec![dir];
+        while let Some(path) = stack.pop() {
+            for entry in std::fs::read_dir(&path).expect("templates dir") {
+                let entry = entry.expect("entry").path();
+                if entry.is_dir() {
+                    stack.push(entry);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&entry).expect("template");
+                for piece in text.split("ctx.t(\"").skip(1) {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    checked += 1;
+                    if !STRING_INDEX.contains_key(key) {
+                        missing.push(format!("{}: {key}", entry.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 50,
+            "expected the templates to use many keys, saw {checked}"
+        );
+        assert!(
+            missing.is_empty(),
+            "keys missing from STRINGS: {missing:#?}"
+        );
+    }
+
+    #[test]
+    fn unknown_language_codes_fall_back_to_vietnamese() {
+        assert_eq!(Lang::from_code("fr"), Lang::Vi);
+        assert_eq!(Lang::from_code("EN"), Lang::En);
+        assert_eq!(Lang::Vi.t("nav.login"), "Đăng nhập");
+        assert_eq!(Lang::En.t("nav.login"), "Log in");
+    }
+}

@@ -1,0 +1,48 @@
+//! The OpenAPI 3.1 document of every JSON endpoint, served at `/api/openapi.json`. A test checks
+//! that each `/api/v1` route of the router is documented here.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::ApiErrorBody;
+use crate::{identity, units};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Huế Smart City Platform API", version = "1",
+         description = "JSON API of the Huế smart-city platform. Errors carry a stable `error` code and messages in Vietnamese and English."),
+    paths(
+        identity::api::login, identity::api::logout, identity::api::me, identity::api::ecard_lookup,
+        units::api_list, units::api_get, units::api_locate,
+    ),
+    components(schemas(ApiErrorBody)),
+    modifiers(&SecuritySchemes),
+    tags((name = "identity", description = "Accounts, sessions, e-cards"),
+         (name = "units", description = "Administrative units and agencies of Huế")),
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::shell::auth::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

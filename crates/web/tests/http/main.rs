@@ -1,0 +1,10 @@
+//! HTTP behaviour through the real router, on SQLite by default and on PostgreSQL when
+//! `SMARTCITY_TEST_DATABASE_URL` is set. One test binary, modules per capability.
+
+// A failed unwrap is a failed test, with its location: exactly what a test should do.
+#![allow(clippy::unwrap_used)]
+
+mod app;
+mod identity;
+mod shell;
+mod units;
