@@ -105,10 +105,7 @@ pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Hash of one audit record from its fields: same as [`AuditFields::hash`], in positional form.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "mirrors the audit record's columns; AuditFields is the grouped form"
-)]
+#[expect(clippy::too_many_arguments, reason = "mirrors the audit record's columns; AuditFields is the grouped form")]
 pub fn chain_hash(
     prev_hash: &str,
     seq: i64,
@@ -120,18 +117,7 @@ pub fn chain_hash(
     ip: Option<&str>,
     details: &Value,
 ) -> String {
-    AuditFields {
-        prev_hash,
-        seq,
-        at,
-        actor,
-        action,
-        record_type,
-        record_id,
-        ip,
-        details,
-    }
-    .hash()
+    AuditFields { prev_hash, seq, at, actor, action, record_type, record_id, ip, details }.hash()
 }
 
 impl AuditRecord {
@@ -206,20 +192,13 @@ pub struct ChainBreak {
 ///
 /// Stops at the first break. Deleting the last records cannot be detected from the chain alone: compare the
 /// count with a separately kept high-water mark.
-pub fn verify_chain<'a>(
-    records: impl IntoIterator<Item = &'a AuditRecord>,
-) -> Result<u64, ChainBreak> {
+pub fn verify_chain<'a>(records: impl IntoIterator<Item = &'a AuditRecord>) -> Result<u64, ChainBreak> {
     let mut prev_hash: &str = GENESIS_HASH;
     let mut verified: u64 = 0;
     for (expected_seq, record) in (1_i64..).zip(records) {
-        let fail = |reason| ChainBreak {
-            seq: record.seq,
-            reason,
-        };
+        let fail = |reason| ChainBreak { seq: record.seq, reason };
         if record.seq != expected_seq {
-            return Err(fail(ChainBreakReason::Gap {
-                expected: expected_seq,
-            }));
+            return Err(fail(ChainBreakReason::Gap { expected: expected_seq }));
         }
         if record.compute_hash() != record.hash {
             return Err(fail(ChainBreakReason::HashMismatch));
@@ -234,9 +213,7 @@ pub fn verify_chain<'a>(
 }
 
 fn format_at(at: DateTime<Utc>) -> String {
-    truncate_to_micros(at)
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    truncate_to_micros(at).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn put_str(h: &mut Sha256, s: &str) {
@@ -299,17 +276,13 @@ mod tests {
     use serde_json::json;
 
     fn at(secs: i64, nanos: u32) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_795_000_000 + secs, nanos)
-            .single()
-            .unwrap_or_else(|| panic!("bad test time"))
+        Utc.timestamp_opt(1_795_000_000 + secs, nanos).single().unwrap_or_else(|| panic!("bad test time"))
     }
 
     fn build_chain(n: i64) -> Vec<AuditRecord> {
         let mut chain: Vec<AuditRecord> = Vec::new();
         for seq in 1..=n {
-            let prev_hash = chain
-                .last()
-                .map_or(GENESIS_HASH.to_owned(), |r| r.hash.clone());
+            let prev_hash = chain.last().map_or(GENESIS_HASH.to_owned(), |r| r.hash.clone());
             let mut r = AuditRecord {
                 seq,
                 at: at(seq * 60, 123_456_789),
@@ -339,11 +312,7 @@ mod tests {
         let chain = build_chain(6);
         assert_eq!(verify_chain(&chain), Ok(6));
         assert_eq!(verify_chain(&chain[..0]), Ok(0));
-        assert!(
-            chain
-                .iter()
-                .all(|r| r.hash.len() == 64 && r.hash.bytes().all(|b| b.is_ascii_hexdigit()))
-        );
+        assert!(chain.iter().all(|r| r.hash.len() == 64 && r.hash.bytes().all(|b| b.is_ascii_hexdigit())));
         assert!(chain.iter().all(|r| r.hash == r.hash.to_lowercase()));
     }
 
@@ -372,10 +341,7 @@ mod tests {
                 }
                 assert_eq!(
                     verify_chain(&chain),
-                    Err(ChainBreak {
-                        seq: target as i64,
-                        reason: ChainBreakReason::HashMismatch
-                    }),
+                    Err(ChainBreak { seq: target as i64, reason: ChainBreakReason::HashMismatch }),
                     "editing {name} of seq {target}"
                 );
             }
@@ -386,26 +352,14 @@ mod tests {
     fn removing_a_middle_record_is_a_gap() {
         let mut chain = build_chain(5);
         chain.remove(2);
-        assert_eq!(
-            verify_chain(&chain),
-            Err(ChainBreak {
-                seq: 4,
-                reason: ChainBreakReason::Gap { expected: 3 }
-            })
-        );
+        assert_eq!(verify_chain(&chain), Err(ChainBreak { seq: 4, reason: ChainBreakReason::Gap { expected: 3 } }));
     }
 
     #[test]
     fn removing_the_first_record_is_a_gap() {
         let mut chain = build_chain(3);
         chain.remove(0);
-        assert_eq!(
-            verify_chain(&chain),
-            Err(ChainBreak {
-                seq: 2,
-                reason: ChainBreakReason::Gap { expected: 1 }
-            })
-        );
+        assert_eq!(verify_chain(&chain), Err(ChainBreak { seq: 2, reason: ChainBreakReason::Gap { expected: 1 } }));
     }
 
     #[test]
@@ -413,13 +367,7 @@ mod tests {
         let mut chain = build_chain(4);
         chain[1].details = json!({ "status": "refused" });
         chain[1].seal();
-        assert_eq!(
-            verify_chain(&chain),
-            Err(ChainBreak {
-                seq: 3,
-                reason: ChainBreakReason::PrevHashMismatch
-            })
-        );
+        assert_eq!(verify_chain(&chain), Err(ChainBreak { seq: 3, reason: ChainBreakReason::PrevHashMismatch }));
     }
 
     #[test]
@@ -430,13 +378,7 @@ mod tests {
             r.seq -= 1;
             r.seal();
         }
-        assert_eq!(
-            verify_chain(&chain),
-            Err(ChainBreak {
-                seq: 2,
-                reason: ChainBreakReason::PrevHashMismatch
-            })
-        );
+        assert_eq!(verify_chain(&chain), Err(ChainBreak { seq: 2, reason: ChainBreakReason::PrevHashMismatch }));
     }
 
     #[test]
@@ -444,13 +386,7 @@ mod tests {
         let mut chain = build_chain(2);
         chain[0].prev_hash = "f".repeat(64);
         chain[0].seal();
-        assert_eq!(
-            verify_chain(&chain),
-            Err(ChainBreak {
-                seq: 1,
-                reason: ChainBreakReason::PrevHashMismatch
-            })
-        );
+        assert_eq!(verify_chain(&chain), Err(ChainBreak { seq: 1, reason: ChainBreakReason::PrevHashMismatch }));
     }
 
     #[test]
@@ -467,9 +403,7 @@ mod tests {
     fn field_boundaries_are_unambiguous() {
         let details = json!({});
         let t = at(0, 0);
-        let h = |actor, action: &str, ip| {
-            chain_hash(GENESIS_HASH, 1, t, actor, action, "t", "1", ip, &details)
-        };
+        let h = |actor, action: &str, ip| chain_hash(GENESIS_HASH, 1, t, actor, action, "t", "1", ip, &details);
         assert_ne!(h(Some("ab"), "c", None), h(Some("a"), "bc", None));
         assert_ne!(h(None, "x", Some("")), h(Some(""), "x", None));
         assert_ne!(h(None, "x", None), h(Some(""), "x", None));
@@ -496,14 +430,8 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_and_matches_serde_json() {
         let v = json!({ "b": [1, {"z": null, "a": true}], "a": "Huế \"x\"", "c": 1.5 });
-        assert_eq!(
-            canonical_json(&v),
-            r#"{"a":"Huế \"x\"","b":[1,{"a":true,"z":null}],"c":1.5}"#
-        );
-        assert_eq!(
-            canonical_json(&v),
-            serde_json::to_string(&v).unwrap_or_default()
-        );
+        assert_eq!(canonical_json(&v), r#"{"a":"Huế \"x\"","b":[1,{"a":true,"z":null}],"c":1.5}"#);
+        assert_eq!(canonical_json(&v), serde_json::to_string(&v).unwrap_or_default());
     }
 
     #[test]
@@ -522,22 +450,13 @@ mod tests {
             Some("203.0.113.7"),
             &details,
         );
-        assert_eq!(
-            hash,
-            "ade25ad5d8cd9ac9510fb32d4088a186a6ba623171ea4f8e92f9ad453edc5dff"
-        );
+        assert_eq!(hash, "ade25ad5d8cd9ac9510fb32d4088a186a6ba623171ea4f8e92f9ad453edc5dff");
     }
 
     #[test]
     fn chain_break_reads_well() {
-        let b = ChainBreak {
-            seq: 4,
-            reason: ChainBreakReason::Gap { expected: 3 },
-        };
-        assert_eq!(
-            b.to_string(),
-            "audit chain broken at seq 4: expected seq 3; a record is missing or out of order"
-        );
+        let b = ChainBreak { seq: 4, reason: ChainBreakReason::Gap { expected: 3 } };
+        assert_eq!(b.to_string(), "audit chain broken at seq 4: expected seq 3; a record is missing or out of order");
     }
 
     #[test]

@@ -59,8 +59,7 @@ pub struct BoundingBox {
 impl BoundingBox {
     /// True when `p` lies inside the box or on its edge.
     pub fn contains(&self, p: GeoPoint) -> bool {
-        (self.min_lat..=self.max_lat).contains(&p.lat)
-            && (self.min_lon..=self.max_lon).contains(&p.lon)
+        (self.min_lat..=self.max_lat).contains(&p.lat) && (self.min_lon..=self.max_lon).contains(&p.lon)
     }
 }
 
@@ -95,34 +94,20 @@ impl Area {
     /// Rings must be closed and have at least 4 positions; positions must be `[lon, lat]` within range (a third
     /// altitude value is accepted and dropped). There must be at least one polygon.
     pub fn from_geojson_geometry(value: &Value) -> Result<Area, ValidationError> {
-        let kind = value
-            .get("type")
-            .and_then(Value::as_str)
-            .ok_or_else(not_a_geometry)?;
-        let coordinates = value
-            .get("coordinates")
-            .and_then(Value::as_array)
-            .ok_or_else(not_a_geometry)?;
+        let kind = value.get("type").and_then(Value::as_str).ok_or_else(not_a_geometry)?;
+        let coordinates = value.get("coordinates").and_then(Value::as_array).ok_or_else(not_a_geometry)?;
         let polygons = match kind {
             "Polygon" => vec![parse_polygon(coordinates)?],
             "MultiPolygon" => coordinates
                 .iter()
-                .map(|p| {
-                    p.as_array()
-                        .ok_or_else(not_a_geometry)
-                        .and_then(|rings| parse_polygon(rings))
-                })
+                .map(|p| p.as_array().ok_or_else(not_a_geometry).and_then(|rings| parse_polygon(rings)))
                 .collect::<Result<Vec<_>, _>>()?,
             other => {
                 return Err(ValidationError::new(
                     "geometry",
                     "geometry_unsupported_type",
-                    format!(
-                        "Vùng địa lý phải có kiểu Polygon hoặc MultiPolygon, không phải “{other}”."
-                    ),
-                    format!(
-                        "The area geometry must be a Polygon or a MultiPolygon, not “{other}”."
-                    ),
+                    format!("Vùng địa lý phải có kiểu Polygon hoặc MultiPolygon, không phải “{other}”."),
+                    format!("The area geometry must be a Polygon or a MultiPolygon, not “{other}”."),
                 ));
             }
         };
@@ -167,11 +152,7 @@ impl Area {
             max_lat: f64::NEG_INFINITY,
             max_lon: f64::NEG_INFINITY,
         };
-        for [lon, lat] in self
-            .polygons
-            .iter()
-            .flat_map(|p| p.exterior.iter().copied())
-        {
+        for [lon, lat] in self.polygons.iter().flat_map(|p| p.exterior.iter().copied()) {
             bbox.min_lat = bbox.min_lat.min(lat);
             bbox.min_lon = bbox.min_lon.min(lon);
             bbox.max_lat = bbox.max_lat.max(lat);
@@ -223,12 +204,8 @@ fn parse_polygon(rings: &[Value]) -> Result<Polygon, ValidationError> {
 }
 
 fn parse_ring(ring: &Value) -> Result<Vec<[f64; 2]>, ValidationError> {
-    let positions = ring
-        .as_array()
-        .ok_or_else(not_a_geometry)?
-        .iter()
-        .map(parse_position)
-        .collect::<Result<Vec<_>, _>>()?;
+    let positions =
+        ring.as_array().ok_or_else(not_a_geometry)?.iter().map(parse_position).collect::<Result<Vec<_>, _>>()?;
     if positions.len() < 4 || positions.first() != positions.last() {
         return Err(ValidationError::new(
             "geometry",
@@ -241,10 +218,7 @@ fn parse_ring(ring: &Value) -> Result<Vec<[f64; 2]>, ValidationError> {
 }
 
 fn parse_position(position: &Value) -> Result<[f64; 2], ValidationError> {
-    let pair = position
-        .as_array()
-        .filter(|a| a.len() >= 2)
-        .ok_or_else(not_a_geometry)?;
+    let pair = position.as_array().filter(|a| a.len() >= 2).ok_or_else(not_a_geometry)?;
     let lon = pair[0].as_f64().ok_or_else(not_a_geometry)?;
     let lat = pair[1].as_f64().ok_or_else(not_a_geometry)?;
     GeoPoint::new(lat, lon).map_err(|_| {
@@ -288,8 +262,7 @@ mod tests {
 
     #[test]
     fn square_and_square_with_hole() {
-        let plain =
-            area(json!({ "type": "Polygon", "coordinates": [square(0.0, 0.0, 10.0, 10.0)] }));
+        let plain = area(json!({ "type": "Polygon", "coordinates": [square(0.0, 0.0, 10.0, 10.0)] }));
         let holed = area(json!({
             "type": "Polygon",
             "coordinates": [square(0.0, 0.0, 10.0, 10.0), square(4.0, 4.0, 6.0, 6.0)],
@@ -307,22 +280,11 @@ mod tests {
             (-50.0, 120.0, false, false),
         ];
         for (lat, lon, in_plain, in_holed) in cases {
-            assert_eq!(
-                plain.contains(pt(lat, lon)),
-                in_plain,
-                "plain ({lat}, {lon})"
-            );
-            assert_eq!(
-                holed.contains(pt(lat, lon)),
-                in_holed,
-                "holed ({lat}, {lon})"
-            );
+            assert_eq!(plain.contains(pt(lat, lon)), in_plain, "plain ({lat}, {lon})");
+            assert_eq!(holed.contains(pt(lat, lon)), in_holed, "holed ({lat}, {lon})");
         }
         let bbox = holed.bbox();
-        assert_eq!(
-            (bbox.min_lat, bbox.min_lon, bbox.max_lat, bbox.max_lon),
-            (0.0, 0.0, 10.0, 10.0)
-        );
+        assert_eq!((bbox.min_lat, bbox.min_lon, bbox.max_lat, bbox.max_lon), (0.0, 0.0, 10.0, 10.0));
     }
 
     #[test]
@@ -357,10 +319,7 @@ mod tests {
         assert_eq!(area(a.to_geojson_geometry()), a);
 
         let b = a.bbox();
-        assert_eq!(
-            (b.min_lat, b.min_lon, b.max_lat, b.max_lon),
-            (16.2, 107.5, 16.5, 107.9)
-        );
+        assert_eq!((b.min_lat, b.min_lon, b.max_lat, b.max_lon), (16.2, 107.5, 16.5, 107.9));
     }
 
     #[test]
@@ -378,36 +337,15 @@ mod tests {
     #[test]
     fn invalid_geometries() {
         let cases = [
-            (
-                json!({ "type": "Point", "coordinates": [107.5, 16.4] }),
-                "geometry_unsupported_type",
-            ),
+            (json!({ "type": "Point", "coordinates": [107.5, 16.4] }), "geometry_unsupported_type"),
             (json!({ "type": "Polygon" }), "geometry_invalid"),
             (json!("Polygon"), "geometry_invalid"),
-            (
-                json!({ "type": "Polygon", "coordinates": [] }),
-                "geometry_empty",
-            ),
-            (
-                json!({ "type": "MultiPolygon", "coordinates": [] }),
-                "geometry_empty",
-            ),
-            (
-                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]] }),
-                "geometry_ring_invalid",
-            ),
-            (
-                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]] }),
-                "geometry_ring_invalid",
-            ),
-            (
-                json!({ "type": "Polygon", "coordinates": [[[0, 0], [1], [1, 1], [0, 0]]] }),
-                "geometry_invalid",
-            ),
-            (
-                json!({ "type": "Polygon", "coordinates": [[[0, 0], ["1", 0], [1, 1], [0, 0]]] }),
-                "geometry_invalid",
-            ),
+            (json!({ "type": "Polygon", "coordinates": [] }), "geometry_empty"),
+            (json!({ "type": "MultiPolygon", "coordinates": [] }), "geometry_empty"),
+            (json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]] }), "geometry_ring_invalid"),
+            (json!({ "type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]] }), "geometry_ring_invalid"),
+            (json!({ "type": "Polygon", "coordinates": [[[0, 0], [1], [1, 1], [0, 0]]] }), "geometry_invalid"),
+            (json!({ "type": "Polygon", "coordinates": [[[0, 0], ["1", 0], [1, 1], [0, 0]]] }), "geometry_invalid"),
             (
                 json!({ "type": "Polygon", "coordinates": [[[16.4, 107.5], [16.5, 107.5], [16.5, 107.6], [16.4, 107.5]]] }),
                 "geometry_coordinate_out_of_range",
@@ -424,27 +362,17 @@ mod tests {
         let empty = Area { polygons: vec![] };
         assert!(!empty.contains(pt(0.0, 0.0)));
         assert!(!empty.bbox().contains(pt(0.0, 0.0)));
-        assert_eq!(
-            empty.to_geojson_geometry(),
-            json!({ "type": "MultiPolygon", "coordinates": [] })
-        );
+        assert_eq!(empty.to_geojson_geometry(), json!({ "type": "MultiPolygon", "coordinates": [] }));
     }
 
     fn random_area() -> impl Strategy<Value = Area> {
-        let ring =
-            proptest::collection::vec((-10.0f64..10.0, -10.0f64..10.0), 3..12).prop_map(|pts| {
-                let mut ring: Vec<[f64; 2]> = pts.into_iter().map(|(x, y)| [x, y]).collect();
-                ring.push(ring[0]);
-                ring
-            });
+        let ring = proptest::collection::vec((-10.0f64..10.0, -10.0f64..10.0), 3..12).prop_map(|pts| {
+            let mut ring: Vec<[f64; 2]> = pts.into_iter().map(|(x, y)| [x, y]).collect();
+            ring.push(ring[0]);
+            ring
+        });
         proptest::collection::vec(ring, 1..4).prop_map(|rings| Area {
-            polygons: rings
-                .into_iter()
-                .map(|exterior| Polygon {
-                    exterior,
-                    holes: vec![],
-                })
-                .collect(),
+            polygons: rings.into_iter().map(|exterior| Polygon { exterior, holes: vec![] }).collect(),
         })
     }
 

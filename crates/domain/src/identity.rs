@@ -82,10 +82,7 @@ const PROVINCE_CODES: [(&str, &str); 63] = [
 
 /// Returns the pre-2025 province name for a 3-digit CCCD province code, or `None` if the code is not one of the 63.
 pub fn province_name_vi(code: &str) -> Option<&'static str> {
-    PROVINCE_CODES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, name)| *name)
+    PROVINCE_CODES.iter().find(|(c, _)| *c == code).map(|(_, name)| *name)
 }
 
 /// Giới tính: sex encoded in digit 4 of a CCCD (even = male, odd = female).
@@ -159,14 +156,8 @@ impl CitizenId {
             return Err(ValidationError::new(
                 Self::FIELD,
                 "citizen_id_invalid_length",
-                format!(
-                    "Số định danh cá nhân (số CCCD) phải gồm đúng 12 chữ số; bạn đã nhập {} chữ số.",
-                    s.len()
-                ),
-                format!(
-                    "The citizen ID (CCCD) number must have exactly 12 digits; you entered {}.",
-                    s.len()
-                ),
+                format!("Số định danh cá nhân (số CCCD) phải gồm đúng 12 chữ số; bạn đã nhập {} chữ số.", s.len()),
+                format!("The citizen ID (CCCD) number must have exactly 12 digits; you entered {}.", s.len()),
             ));
         }
         let province = &s[..3];
@@ -228,11 +219,7 @@ impl CitizenId {
 
     /// Sex from digit 4: even digits are male, odd digits female.
     pub fn sex(&self) -> Sex {
-        if (self.0.as_bytes()[3] - b'0').is_multiple_of(2) {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if (self.0.as_bytes()[3] - b'0').is_multiple_of(2) { Sex::Male } else { Sex::Female }
     }
 
     /// The number with digits 4–9 hidden ("046******234"), for logs and public display (ND 13/2023 on personal data).
@@ -309,11 +296,7 @@ impl TaxCode {
     /// True when digit 10 of a 10-digit string matches the weighted mod-11 check digit.
     fn check_digit_ok(head: &str) -> bool {
         let d = head.as_bytes();
-        let sum: u32 = Self::WEIGHTS
-            .iter()
-            .zip(d)
-            .map(|(w, b)| w * u32::from(b - b'0'))
-            .sum();
+        let sum: u32 = Self::WEIGHTS.iter().zip(d).map(|(w, b)| w * u32::from(b - b'0')).sum();
         let expected = 10 - sum % 11;
         expected < 10 && u32::from(d[9] - b'0') == expected
     }
@@ -420,10 +403,7 @@ impl PhoneNumber {
 
     /// Parses `0xxxxxxxxx`, `+84xxxxxxxxx` or `84xxxxxxxxx`, ignoring spaces, dots and hyphens.
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        let compact: String = s
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-') && !c.is_whitespace())
-            .collect();
+        let compact: String = s.chars().filter(|c| !matches!(c, ' ' | '.' | '-') && !c.is_whitespace()).collect();
         let subscriber = compact
             .strip_prefix("+84")
             .or_else(|| compact.strip_prefix("84").filter(|rest| rest.len() == 9))
@@ -558,18 +538,15 @@ impl Role {
     /// Parses a role code as produced by [`Role::as_str`] (surrounding whitespace ignored).
     pub fn parse(s: &str) -> Result<Role, ValidationError> {
         let s = s.trim();
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                let known = Role::ALL.map(Role::as_str).join(", ");
-                ValidationError::new(
-                    "role",
-                    "role_unknown",
-                    format!("Vai trò “{s}” không tồn tại; các vai trò hợp lệ: {known}."),
-                    format!("Unknown role “{s}”; valid roles are: {known}."),
-                )
-            })
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            let known = Role::ALL.map(Role::as_str).join(", ");
+            ValidationError::new(
+                "role",
+                "role_unknown",
+                format!("Vai trò “{s}” không tồn tại; các vai trò hợp lệ: {known}."),
+                format!("Unknown role “{s}”; valid roles are: {known}."),
+            )
+        })
     }
 
     /// Vietnamese label for screens.
@@ -686,10 +663,7 @@ impl ECardNumber {
     /// The number in groups of four for printing on the card: "4612 3456 7890 1234".
     pub fn formatted(&self) -> String {
         let b = self.0.as_bytes();
-        b.chunks(4)
-            .map(|c| String::from_utf8_lossy(c))
-            .collect::<Vec<_>>()
-            .join(" ")
+        b.chunks(4).map(|c| String::from_utf8_lossy(c)).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -737,11 +711,7 @@ mod tests {
     fn province_list_has_63_distinct_codes_in_order() {
         let codes: Vec<&str> = PROVINCE_CODES.iter().map(|(c, _)| *c).collect();
         assert!(codes.windows(2).all(|w| w[0] < w[1]));
-        assert!(
-            codes
-                .iter()
-                .all(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()))
-        );
+        assert!(codes.iter().all(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit())));
         assert_eq!(province_name_vi("046"), Some("Thừa Thiên Huế"));
         assert_eq!(province_name_vi("001"), Some("Hà Nội"));
         assert_eq!(province_name_vi("079"), Some("Hồ Chí Minh"));
@@ -803,8 +773,7 @@ mod tests {
             (2300, Sex::Female),
         ];
         for (digit, (year, sex)) in expected.into_iter().enumerate() {
-            let id = CitizenId::parse_as_of(&format!("046{digit}00000001"), 3000)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let id = CitizenId::parse_as_of(&format!("046{digit}00000001"), 3000).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!((id.birth_year(), id.sex()), (year, sex), "digit {digit}");
         }
     }
@@ -819,10 +788,7 @@ mod tests {
     #[test]
     fn citizen_id_parse_uses_the_current_year() {
         assert!(CitizenId::parse("046090001234").is_ok());
-        assert_eq!(
-            CitizenId::parse("046590001234").expect_err("2190").code,
-            "citizen_id_future_birth_year"
-        );
+        assert_eq!(CitizenId::parse("046590001234").expect_err("2190").code, "citizen_id_future_birth_year");
     }
 
     #[test]
@@ -835,12 +801,8 @@ mod tests {
 
     #[test]
     fn citizen_id_serde_is_a_validated_string() {
-        let id: CitizenId =
-            serde_json::from_str("\"046090001234\"").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            serde_json::to_string(&id).unwrap_or_default(),
-            "\"046090001234\""
-        );
+        let id: CitizenId = serde_json::from_str("\"046090001234\"").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serde_json::to_string(&id).unwrap_or_default(), "\"046090001234\"");
         let err = serde_json::from_str::<CitizenId>("\"003090001234\"").expect_err("bad province");
         assert!(err.to_string().contains("province"), "{err}");
     }
@@ -896,10 +858,7 @@ mod tests {
     fn tax_code_branch_suffix() {
         let tc = TaxCode::parse("0100109106-042").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(tc.branch_suffix(), Some("042"));
-        assert_eq!(
-            TaxCode::parse("0100109106").map(|t| t.branch_suffix().is_none()),
-            Ok(true)
-        );
+        assert_eq!(TaxCode::parse("0100109106").map(|t| t.branch_suffix().is_none()), Ok(true));
     }
 
     #[test]
@@ -910,11 +869,7 @@ mod tests {
             ("user+tag@mail.example.com", "user+tag@mail.example.com"),
         ];
         for (input, normalised) in ok {
-            assert_eq!(
-                Email::parse(input).map(|e| e.as_str().to_owned()),
-                Ok(normalised.to_owned()),
-                "{input}"
-            );
+            assert_eq!(Email::parse(input).map(|e| e.as_str().to_owned()), Ok(normalised.to_owned()), "{input}");
         }
         let bad = [
             ("", "email_empty"),
@@ -930,19 +885,12 @@ mod tests {
             ("an@hue.vn.", "email_invalid"),
         ];
         for (input, code) in bad {
-            assert_eq!(
-                Email::parse(input).map_err(|e| e.code),
-                Err(code),
-                "{input}"
-            );
+            assert_eq!(Email::parse(input).map_err(|e| e.code), Err(code), "{input}");
         }
         let long = format!("{}@hue.gov.vn", "a".repeat(243));
         assert_eq!(long.len(), 254);
         assert!(Email::parse(&long).is_ok());
-        assert_eq!(
-            Email::parse(&format!("a{long}")).map_err(|e| e.code),
-            Err("email_too_long")
-        );
+        assert_eq!(Email::parse(&format!("a{long}")).map_err(|e| e.code), Err("email_too_long"));
     }
 
     #[test]
@@ -959,11 +907,7 @@ mod tests {
             ("0812345678", "0812345678"),
         ];
         for (input, normalised) in ok {
-            assert_eq!(
-                PhoneNumber::parse(input).map(|p| p.as_str().to_owned()),
-                Ok(normalised.to_owned()),
-                "{input}"
-            );
+            assert_eq!(PhoneNumber::parse(input).map(|p| p.as_str().to_owned()), Ok(normalised.to_owned()), "{input}");
         }
         let bad = [
             ("0234382345", "phone_not_mobile"),
@@ -979,16 +923,9 @@ mod tests {
             ("", "phone_invalid_format"),
         ];
         for (input, code) in bad {
-            assert_eq!(
-                PhoneNumber::parse(input).map_err(|e| e.code),
-                Err(code),
-                "{input}"
-            );
+            assert_eq!(PhoneNumber::parse(input).map_err(|e| e.code), Err(code), "{input}");
         }
-        assert_eq!(
-            PhoneNumber::parse("0912345678").map(|p| p.e164()),
-            Ok("+84912345678".to_owned())
-        );
+        assert_eq!(PhoneNumber::parse("0912345678").map(|p| p.e164()), Ok("+84912345678".to_owned()));
     }
 
     #[test]
@@ -1004,42 +941,23 @@ mod tests {
             ("19900101123456", Err("password_all_digits")),
         ];
         for (pw, expected) in cases {
-            assert_eq!(
-                check_password_policy(pw).map_err(|e| e.code),
-                expected,
-                "{pw:?}"
-            );
+            assert_eq!(check_password_policy(pw).map_err(|e| e.code), expected, "{pw:?}");
         }
         assert!(check_password_policy(&"a".repeat(128)).is_ok());
-        assert_eq!(
-            check_password_policy(&"a".repeat(129)).map_err(|e| e.code),
-            Err("password_too_long")
-        );
-        assert_eq!(
-            check_password_policy("ab").map_err(|e| e.field),
-            Err("password")
-        );
+        assert_eq!(check_password_policy(&"a".repeat(129)).map_err(|e| e.code), Err("password_too_long"));
+        assert_eq!(check_password_policy("ab").map_err(|e| e.field), Err("password"));
     }
 
     #[test]
     fn roles_round_trip_through_codes_and_serde() {
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
-            assert_eq!(
-                serde_json::to_string(&role).unwrap_or_default(),
-                format!("\"{}\"", role.as_str())
-            );
-            assert_eq!(
-                serde_json::from_str::<Role>(&format!("\"{role}\"")).ok(),
-                Some(role)
-            );
+            assert_eq!(serde_json::to_string(&role).unwrap_or_default(), format!("\"{}\"", role.as_str()));
+            assert_eq!(serde_json::from_str::<Role>(&format!("\"{role}\"")).ok(), Some(role));
             assert!(!role.label_vi().is_empty() && !role.label_en().is_empty());
         }
         assert_eq!(Role::IocOperator.label_vi(), "Điều hành viên IOC");
-        assert_eq!(
-            Role::parse("ReceptionOfficer").map_err(|e| (e.field, e.code)),
-            Err(("role", "role_unknown"))
-        );
+        assert_eq!(Role::parse("ReceptionOfficer").map_err(|e| (e.field, e.code)), Err(("role", "role_unknown")));
         assert!(Role::parse("admin").is_err());
     }
 
@@ -1055,40 +973,19 @@ mod tests {
         let card = ECardNumber::from_body("1234567890123").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(card.as_str().len(), 16);
         assert!(card.as_str().starts_with("461234567890123"));
-        assert_eq!(
-            card.formatted(),
-            format!("4612 3456 7890 123{}", &card.as_str()[15..])
-        );
+        assert_eq!(card.formatted(), format!("4612 3456 7890 123{}", &card.as_str()[15..]));
         assert_eq!(ECardNumber::parse(&card.formatted()), Ok(card.clone()));
         assert_eq!(ECardNumber::parse(card.as_str()), Ok(card.clone()));
 
         let mut wrong = card.as_str().to_owned();
-        let last = wrong
-            .pop()
-            .map(|c| (c as u8 - b'0' + 1) % 10)
-            .unwrap_or_default();
+        let last = wrong.pop().map(|c| (c as u8 - b'0' + 1) % 10).unwrap_or_default();
         wrong.push(char::from(b'0' + last));
-        assert_eq!(
-            ECardNumber::parse(&wrong).map_err(|e| e.code),
-            Err("ecard_bad_check_digit")
-        );
+        assert_eq!(ECardNumber::parse(&wrong).map_err(|e| e.code), Err("ecard_bad_check_digit"));
 
-        assert_eq!(
-            ECardNumber::parse("4512345678901234").map_err(|e| e.code),
-            Err("ecard_bad_prefix")
-        );
-        assert_eq!(
-            ECardNumber::parse("461234").map_err(|e| e.code),
-            Err("ecard_invalid_format")
-        );
-        assert_eq!(
-            ECardNumber::from_body("123").map_err(|e| e.code),
-            Err("ecard_invalid_body")
-        );
-        assert_eq!(
-            ECardNumber::from_body("123456789012a").map_err(|e| e.code),
-            Err("ecard_invalid_body")
-        );
+        assert_eq!(ECardNumber::parse("4512345678901234").map_err(|e| e.code), Err("ecard_bad_prefix"));
+        assert_eq!(ECardNumber::parse("461234").map_err(|e| e.code), Err("ecard_invalid_format"));
+        assert_eq!(ECardNumber::from_body("123").map_err(|e| e.code), Err("ecard_invalid_body"));
+        assert_eq!(ECardNumber::from_body("123456789012a").map_err(|e| e.code), Err("ecard_invalid_body"));
     }
 
     #[test]

@@ -75,8 +75,7 @@ mod tests {
     fn vietnamese_text() -> impl Strategy<Value = String> {
         let mut alphabet = vietnamese_letters();
         alphabet.extend([' ', ' ', '\t', '\n']);
-        proptest::collection::vec(proptest::sample::select(alphabet), 0..40)
-            .prop_map(|v| v.into_iter().collect())
+        proptest::collection::vec(proptest::sample::select(alphabet), 0..40).prop_map(|v| v.into_iter().collect())
     }
 
     fn nfd(s: &str) -> String {

@@ -21,26 +21,18 @@ mod tests {
     use chrono::TimeZone;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
-            .single()
-            .unwrap_or_else(|| panic!("bad test date"))
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap_or_else(|| panic!("bad test date"))
     }
 
     #[test]
     fn shows_local_time_seven_hours_ahead() {
-        assert_eq!(
-            format_local_datetime(utc(2026, 11, 27, 7, 45)),
-            "27/11/2026 14:45"
-        );
+        assert_eq!(format_local_datetime(utc(2026, 11, 27, 7, 45)), "27/11/2026 14:45");
         assert_eq!(format_local_date(utc(2026, 11, 27, 7, 45)), "27/11/2026");
     }
 
     #[test]
     fn late_utc_evening_is_the_next_local_day() {
-        assert_eq!(
-            format_local_datetime(utc(2026, 12, 31, 17, 0)),
-            "01/01/2027 00:00"
-        );
+        assert_eq!(format_local_datetime(utc(2026, 12, 31, 17, 0)), "01/01/2027 00:00");
         assert_eq!(format_local_date(utc(2026, 12, 31, 16, 59)), "31/12/2026");
         assert_eq!(format_local_date(utc(2026, 12, 31, 17, 0)), "01/01/2027");
     }

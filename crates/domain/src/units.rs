@@ -28,9 +28,7 @@ impl UnitCode {
                 province.len() == 2
                     && digits(province)
                     && (2..=12).contains(&agency.len())
-                    && agency
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    && agency.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             }
         };
         if !valid {
@@ -82,12 +80,7 @@ pub enum UnitKind {
 
 impl UnitKind {
     /// Every kind, in tree order.
-    pub const ALL: [UnitKind; 4] = [
-        UnitKind::City,
-        UnitKind::Ward,
-        UnitKind::Commune,
-        UnitKind::Agency,
-    ];
+    pub const ALL: [UnitKind; 4] = [UnitKind::City, UnitKind::Ward, UnitKind::Commune, UnitKind::Agency];
 
     /// Stable code for storage and APIs.
     pub fn as_str(self) -> &'static str {
@@ -102,19 +95,14 @@ impl UnitKind {
     /// Parses a code produced by [`UnitKind::as_str`].
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
-        UnitKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                ValidationError::new(
-                    "kind",
-                    "unit_kind_invalid",
-                    format!(
-                        "Loại đơn vị “{s}” không hợp lệ; chọn city, ward, commune hoặc agency."
-                    ),
-                    format!("Unit kind “{s}” is invalid; choose city, ward, commune or agency."),
-                )
-            })
+        UnitKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            ValidationError::new(
+                "kind",
+                "unit_kind_invalid",
+                format!("Loại đơn vị “{s}” không hợp lệ; chọn city, ward, commune hoặc agency."),
+                format!("Unit kind “{s}” is invalid; choose city, ward, commune or agency."),
+            )
+        })
     }
 
     /// Vietnamese label.
@@ -161,12 +149,8 @@ pub enum UnitChangeKind {
 
 impl UnitChangeKind {
     /// Every change kind.
-    pub const ALL: [UnitChangeKind; 4] = [
-        UnitChangeKind::Created,
-        UnitChangeKind::Renamed,
-        UnitChangeKind::Merged,
-        UnitChangeKind::Retired,
-    ];
+    pub const ALL: [UnitChangeKind; 4] =
+        [UnitChangeKind::Created, UnitChangeKind::Renamed, UnitChangeKind::Merged, UnitChangeKind::Retired];
 
     /// Stable code for storage and APIs.
     pub fn as_str(self) -> &'static str {
@@ -263,21 +247,13 @@ mod tests {
         ];
         for input in bad {
             let err = UnitCode::parse(input).expect_err(input);
-            assert_eq!(
-                (err.field, err.code),
-                ("unit_code", "unit_code_invalid"),
-                "{input}"
-            );
+            assert_eq!((err.field, err.code), ("unit_code", "unit_code_invalid"), "{input}");
         }
     }
 
     #[test]
     fn unit_code_province() {
-        let province = |s: &str| {
-            UnitCode::parse(s)
-                .ok()
-                .and_then(|c| c.province_code().map(str::to_owned))
-        };
+        let province = |s: &str| UnitCode::parse(s).ok().and_then(|c| c.province_code().map(str::to_owned));
         assert_eq!(province("46.SYT").as_deref(), Some("46"));
         assert_eq!(province("46").as_deref(), Some("46"));
         assert_eq!(province("19753"), None);
@@ -294,52 +270,28 @@ mod tests {
     fn unit_kinds_round_trip() {
         for kind in UnitKind::ALL {
             assert_eq!(UnitKind::parse(kind.as_str()), Ok(kind));
-            assert_eq!(
-                serde_json::to_value(kind).ok(),
-                Some(serde_json::json!(kind.as_str()))
-            );
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::json!(kind.as_str())));
         }
         assert_eq!(UnitKind::Ward.label_vi(), "Phường");
         assert_eq!(UnitKind::Commune.label_en(), "Commune");
-        assert_eq!(
-            UnitKind::parse("district").map_err(|e| e.code),
-            Err("unit_kind_invalid")
-        );
+        assert_eq!(UnitKind::parse("district").map_err(|e| e.code), Err("unit_kind_invalid"));
     }
 
     #[test]
     fn unit_change_kinds_round_trip() {
         for kind in UnitChangeKind::ALL {
             assert_eq!(UnitChangeKind::parse(kind.as_str()), Ok(kind));
-            assert_eq!(
-                serde_json::to_value(kind).ok(),
-                Some(serde_json::json!(kind.as_str()))
-            );
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::json!(kind.as_str())));
         }
-        assert_eq!(
-            UnitChangeKind::parse("split").map_err(|e| e.code),
-            Err("unit_change_kind_invalid")
-        );
+        assert_eq!(UnitChangeKind::parse("split").map_err(|e| e.code), Err("unit_change_kind_invalid"));
     }
 
     #[test]
     fn unit_name_is_cleaned_and_bounded() {
-        assert_eq!(
-            validate_unit_name("  Phường   Phú Xuân "),
-            Ok("Phường Phú Xuân".to_owned())
-        );
-        assert_eq!(
-            validate_unit_name("Xã Chân Mây - Lăng Cô").map(|n| n.len() > 2),
-            Ok(true)
-        );
-        assert_eq!(
-            validate_unit_name(" A ").map_err(|e| (e.field, e.code)),
-            Err(("name", "unit_name_too_short"))
-        );
+        assert_eq!(validate_unit_name("  Phường   Phú Xuân "), Ok("Phường Phú Xuân".to_owned()));
+        assert_eq!(validate_unit_name("Xã Chân Mây - Lăng Cô").map(|n| n.len() > 2), Ok(true));
+        assert_eq!(validate_unit_name(" A ").map_err(|e| (e.field, e.code)), Err(("name", "unit_name_too_short")));
         assert!(validate_unit_name(&"ệ".repeat(200)).is_ok());
-        assert_eq!(
-            validate_unit_name(&"ệ".repeat(201)).map_err(|e| e.code),
-            Err("unit_name_too_long")
-        );
+        assert_eq!(validate_unit_name(&"ệ".repeat(201)).map_err(|e| e.code), Err("unit_name_too_long"));
     }
 }

@@ -19,18 +19,8 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// Builds an error for `field` with a stable `code` and its Vietnamese and English messages.
-    pub fn new(
-        field: &'static str,
-        code: &'static str,
-        vi: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Self {
-            field,
-            code,
-            vi: vi.into(),
-            en: en.into(),
-        }
+    pub fn new(field: &'static str, code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { field, code, vi: vi.into(), en: en.into() }
     }
 }
 
@@ -40,12 +30,7 @@ mod tests {
 
     #[test]
     fn display_names_the_field_and_gives_the_english_message() {
-        let e = ValidationError::new(
-            "email",
-            "email_invalid",
-            "Email không hợp lệ.",
-            "The email is invalid.",
-        );
+        let e = ValidationError::new("email", "email_invalid", "Email không hợp lệ.", "The email is invalid.");
         assert_eq!(e.to_string(), "email: The email is invalid.");
         assert_eq!(e.code, "email_invalid");
     }

@@ -135,8 +135,7 @@ impl AuditRow {
     }
 }
 
-pub(crate) const AUDIT_COLUMNS: &str =
-    "seq, at, actor, action, record_type, record_id, ip, details, prev_hash, hash";
+pub(crate) const AUDIT_COLUMNS: &str = "seq, at, actor, action, record_type, record_id, ip, details, prev_hash, hash";
 
 /// Filter for listing the audit log on the admin pages.
 #[derive(Debug, Clone, Default)]

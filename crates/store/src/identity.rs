@@ -143,8 +143,7 @@ pub(crate) struct AccountRow {
     created_at: DateTime<Utc>,
 }
 
-pub(crate) const ACCOUNT_COLUMNS: &str =
-    "id, kind, display_name, email, phone, citizen_id, active, created_at";
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, kind, display_name, email, phone, citizen_id, active, created_at";
 
 impl AccountRow {
     pub(crate) fn into_account(self) -> Account {
@@ -185,8 +184,7 @@ struct ECardRow {
     revoke_reason: Option<String>,
 }
 
-const ECARD_COLUMNS: &str =
-    "id, card_number, qr_token, account_id, status, issued_at, revoked_at, revoke_reason";
+const ECARD_COLUMNS: &str = "id, card_number, qr_token, account_id, status, issued_at, revoked_at, revoke_reason";
 
 impl ECardRow {
     fn into_card(self) -> ECard {
@@ -246,7 +244,13 @@ pub trait IdentityStore {
     /// Enable or disable an account (disabled accounts cannot log in).
     async fn set_account_active(&self, ctx: &AuditContext, id: Uuid, active: bool) -> StoreResult<()>;
     /// Grant `role` on `unit`; granting twice is a `Conflict`.
-    async fn grant_role(&self, ctx: &AuditContext, account: Uuid, role: Role, unit: &UnitCode) -> StoreResult<RoleGrant>;
+    async fn grant_role(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        role: Role,
+        unit: &UnitCode,
+    ) -> StoreResult<RoleGrant>;
     /// Withdraw a grant.
     async fn revoke_grant(&self, ctx: &AuditContext, grant_id: Uuid) -> StoreResult<()>;
     /// Every grant an account holds, with unit names.
@@ -265,7 +269,13 @@ pub trait IdentityStore {
     /// Organisations an account represents.
     async fn organisations_of(&self, account: Uuid) -> StoreResult<Vec<Organisation>>;
     /// Issue an e-card to an account.
-    async fn issue_ecard(&self, ctx: &AuditContext, account: Uuid, card_number: &str, qr_token: &str) -> StoreResult<ECard>;
+    async fn issue_ecard(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        card_number: &str,
+        qr_token: &str,
+    ) -> StoreResult<ECard>;
     /// Revoke an e-card; it stops identifying its holder at once.
     async fn revoke_ecard(&self, ctx: &AuditContext, card: Uuid, reason: &str) -> StoreResult<ECard>;
     /// The active card and its holder for a scanned QR token or typed card number.
@@ -275,7 +285,14 @@ pub trait IdentityStore {
     /// Most recently issued cards.
     async fn list_ecards(&self, limit: i64) -> StoreResult<Vec<ECard>>;
     /// Store a new API token's hash.
-    async fn create_api_token(&self, ctx: &AuditContext, account: Uuid, name: &str, token_hash: &str, prefix: &str) -> StoreResult<ApiToken>;
+    async fn create_api_token(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+    ) -> StoreResult<ApiToken>;
     /// An account's tokens, newest first.
     async fn api_tokens_of(&self, account: Uuid) -> StoreResult<Vec<ApiToken>>;
     /// Revoke one of the account's own tokens.
@@ -284,7 +301,12 @@ pub trait IdentityStore {
     async fn account_for_api_token(&self, token_hash: &str) -> StoreResult<Option<Account>>;
 }
 
-fn audit(action: &'static str, record_type: &'static str, id: impl ToString, details: serde_json::Value) -> AuditEvent<'static> {
+fn audit(
+    action: &'static str,
+    record_type: &'static str,
+    id: impl ToString,
+    details: serde_json::Value,
+) -> AuditEvent<'static> {
     AuditEvent { action, record_type, record_id: id.to_string(), details }
 }
 
@@ -294,8 +316,8 @@ impl IdentityStore for Store {
         let now = crate::now();
         in_write_tx!(self, tx => {
             sqlx::query(
-                "INSERT INTO accounts (id, kind, display_name, email, phone, citizen_id, password_hash, active, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                "INSERT INTO accounts (id, kind, display_name, name_folded, email, phone, citizen_id, password_hash, active, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $10, $4, $5, $6, $7, $8, $9, $9)",
             )
             .bind(id)
             .bind(new.kind.as_str())
@@ -306,6 +328,7 @@ impl IdentityStore for Store {
             .bind(&new.password_hash)
             .bind(true)
             .bind(now)
+            .bind(smartcity_domain::text::fold_vietnamese(&new.display_name))
             .execute(&mut *tx)
             .await?;
             tx.append_audit(ctx, audit("account.created", "account", id, json!({"kind": new.kind.as_str()}))).await?;
@@ -328,9 +351,8 @@ impl IdentityStore for Store {
             account: AccountRow,
             password_hash: String,
         }
-        let sql = format!(
-            "SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE email = $1 OR phone = $1 LIMIT 1"
-        );
+        let sql =
+            format!("SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE email = $1 OR phone = $1 LIMIT 1");
         let row: Option<LoginRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(identifier).fetch_optional(pool).await?
         });
@@ -346,14 +368,17 @@ impl IdentityStore for Store {
     }
 
     async fn list_accounts(&self, query: &str, limit: i64, offset: i64) -> StoreResult<Vec<Account>> {
-        let pattern = format!("%{}%", query.trim().to_lowercase());
+        // Names are matched on their folded form (no diacritics, đ→d), so "dang" and "Đặng" meet;
+        // SQLite's LOWER() would only fold ASCII.
+        let pattern = format!("%{}%", smartcity_domain::text::fold_vietnamese(query));
+        let contact = format!("%{}%", query.trim().to_lowercase());
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts \
-             WHERE $1 = '%%' OR LOWER(display_name) LIKE $1 OR email LIKE $1 OR phone LIKE $1 \
+             WHERE $1 = '%%' OR name_folded LIKE $1 OR email LIKE $4 OR phone LIKE $4 \
              ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
         );
         let rows: Vec<AccountRow> = on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&pattern).bind(limit).bind(offset).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&pattern).bind(limit).bind(offset).bind(&contact).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(AccountRow::into_account).collect())
     }
@@ -394,7 +419,13 @@ impl IdentityStore for Store {
         Ok(())
     }
 
-    async fn grant_role(&self, ctx: &AuditContext, account: Uuid, role: Role, unit: &UnitCode) -> StoreResult<RoleGrant> {
+    async fn grant_role(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        role: Role,
+        unit: &UnitCode,
+    ) -> StoreResult<RoleGrant> {
         if self.unit(unit).await?.is_none() {
             return Err(StoreError::Invalid(ValidationError::new(
                 "unit_code",
@@ -423,11 +454,7 @@ impl IdentityStore for Store {
             tx.append_audit(ctx, audit("role.granted", "account", account,
                 json!({"grant": id.to_string(), "role": role.as_str(), "unit": unit.as_str()}))).await?;
         });
-        self.grants_of(account)
-            .await?
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or(StoreError::NotFound)
+        self.grants_of(account).await?.into_iter().find(|g| g.id == id).ok_or(StoreError::NotFound)
     }
 
     async fn revoke_grant(&self, ctx: &AuditContext, grant_id: Uuid) -> StoreResult<()> {
@@ -474,9 +501,7 @@ impl IdentityStore for Store {
     async fn has_role_on(&self, account: Uuid, roles: &[Role], unit: &UnitCode) -> StoreResult<bool> {
         let scope = self.unit_ancestors(unit).await?;
         let grants = self.grants_of(account).await?;
-        Ok(grants.iter().any(|g| {
-            roles.contains(&g.role) && scope.iter().any(|code| code.as_str() == g.unit_code)
-        }))
+        Ok(grants.iter().any(|g| roles.contains(&g.role) && scope.iter().any(|code| code.as_str() == g.unit_code)))
     }
 
     async fn create_organisation(
@@ -533,7 +558,13 @@ impl IdentityStore for Store {
             .collect())
     }
 
-    async fn issue_ecard(&self, ctx: &AuditContext, account: Uuid, card_number: &str, qr_token: &str) -> StoreResult<ECard> {
+    async fn issue_ecard(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        card_number: &str,
+        qr_token: &str,
+    ) -> StoreResult<ECard> {
         if self.account(account).await?.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -606,7 +637,14 @@ impl IdentityStore for Store {
         Ok(rows.into_iter().map(ECardRow::into_card).collect())
     }
 
-    async fn create_api_token(&self, ctx: &AuditContext, account: Uuid, name: &str, token_hash: &str, prefix: &str) -> StoreResult<ApiToken> {
+    async fn create_api_token(
+        &self,
+        ctx: &AuditContext,
+        account: Uuid,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+    ) -> StoreResult<ApiToken> {
         let id = Uuid::now_v7();
         in_write_tx!(self, tx => {
             sqlx::query(
@@ -623,11 +661,7 @@ impl IdentityStore for Store {
             tx.append_audit(ctx, audit("api_token.created", "account", account,
                 json!({"token": id.to_string(), "name": name}))).await?;
         });
-        self.api_tokens_of(account)
-            .await?
-            .into_iter()
-            .find(|t| t.id == id)
-            .ok_or(StoreError::NotFound)
+        self.api_tokens_of(account).await?.into_iter().find(|t| t.id == id).ok_or(StoreError::NotFound)
     }
 
     async fn api_tokens_of(&self, account: Uuid) -> StoreResult<Vec<ApiToken>> {

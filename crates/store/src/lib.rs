@@ -74,9 +74,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
-                constraint: unique_constraint_name(db.as_ref()),
-            },
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict { constraint: unique_constraint_name(db.as_ref()) }
+            }
             _ => StoreError::Database(err),
         }
     }
@@ -84,7 +84,8 @@ impl From<sqlx::Error> for StoreError {
 
 /// Both engines report the index name in the same shape: PostgreSQL gives the name of the unique
 /// index directly, SQLite only says `UNIQUE constraint failed: accounts.email`, which we turn into
-/// `accounts_email_key` — the name the migrations give that index on both engines.
+/// `accounts_email_key` — the name the migrations give that index on both engines. Primary keys
+/// and shortened names are looked up in [`SQLITE_IRREGULAR_INDEXES`].
 fn unique_constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
     if let Some(name) = db.constraint() {
         return name.to_owned();
@@ -92,6 +93,9 @@ fn unique_constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
     let message = db.message();
     match message.strip_prefix("UNIQUE constraint failed: ") {
         Some(columns) => {
+            if let Some((_, name)) = SQLITE_IRREGULAR_INDEXES.iter().find(|(c, _)| *c == columns) {
+                return (*name).to_owned();
+            }
             let mut parts = columns.split(", ");
             let first = parts.next().unwrap_or_default();
             let (table, column) = first.split_once('.').unwrap_or((first, ""));
@@ -108,6 +112,23 @@ fn unique_constraint_name(db: &dyn sqlx::error::DatabaseError) -> String {
         None => message.to_owned(),
     }
 }
+
+/// Unique indexes whose PostgreSQL name is not `<table>_<columns>_key`, keyed by the column list
+/// SQLite reports: primary keys (`<table>_pkey`) and indexes the migrations name more shortly.
+/// Keep in step with the migrations.
+const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
+    ("units.code", "units_pkey"),
+    ("unit_changes.id", "unit_changes_pkey"),
+    ("unit_boundaries.unit_code", "unit_boundaries_pkey"),
+    ("accounts.id", "accounts_pkey"),
+    ("organisations.tax_code", "organisations_pkey"),
+    ("role_grants.id", "role_grants_pkey"),
+    ("role_grants.account_id, role_grants.role, role_grants.unit_code", "role_grants_account_role_unit_key"),
+    ("sessions.id_hash", "sessions_pkey"),
+    ("api_tokens.id", "api_tokens_pkey"),
+    ("ecards.id", "ecards_pkey"),
+    ("audit_log.seq", "audit_log_pkey"),
+];
 
 /// Result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -218,14 +239,8 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(Store { db: Db::Sqlite { writer, reader } })
     }
 
@@ -249,10 +264,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Self::open_postgres(url, None).await
         } else {
-            let path = url
-                .strip_prefix("sqlite://")
-                .or_else(|| url.strip_prefix("sqlite:"))
-                .unwrap_or(url);
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Self::open_sqlite_file(Path::new(path)).await
         }
     }
@@ -309,10 +321,7 @@ mod tests {
 
     #[test]
     fn both_backends_carry_the_same_migration_versions() {
-        assert_eq!(
-            Store::migration_versions(Backend::Sqlite),
-            Store::migration_versions(Backend::Postgres)
-        );
+        assert_eq!(Store::migration_versions(Backend::Sqlite), Store::migration_versions(Backend::Postgres));
         assert!(!Store::migration_versions(Backend::Sqlite).is_empty());
     }
 }

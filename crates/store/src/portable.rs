@@ -94,7 +94,7 @@ portable_tables! {
         unit_code: String, geometry: String, min_lat: f64, min_lon: f64, max_lat: f64, max_lon: f64,
     }
     accounts: AccountDumpRow order "id" {
-        id: Uuid, kind: String, display_name: String, email: Option<String>, phone: Option<String>,
+        id: Uuid, kind: String, display_name: String, name_folded: String, email: Option<String>, phone: Option<String>,
         citizen_id: Option<String>, password_hash: String, active: bool,
         created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
     }

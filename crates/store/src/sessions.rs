@@ -81,11 +81,7 @@ impl SessionStore for Store {
     }
 
     async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
-        let columns = ACCOUNT_COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = ACCOUNT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT {columns}, s.csrf_token, s.created_at AS session_created_at, s.expires_at \
              FROM sessions s JOIN accounts a ON a.id = s.account_id \

@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use crate::Store;
+use crate::{Db, Store, StoreResult};
 
 /// A store that lives as long as the test; its SQLite directory is removed on drop.
 pub struct TestStore {
@@ -40,10 +40,7 @@ pub async fn fresh_store() -> TestStore {
         Some(url) => {
             let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
             let admin = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&admin)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.unwrap();
             admin.close().await;
             (Store::open_postgres(&url, Some(&schema)).await.unwrap(), None)
         }
@@ -54,4 +51,18 @@ pub async fn fresh_store() -> TestStore {
     };
     store.migrate().await.unwrap();
     TestStore { store, _dir: dir }
+}
+
+impl Store {
+    /// Run SQL outside the store traits (on the SQLite writer or the PostgreSQL pool), for tests
+    /// that must do what the application never does — drop the audit triggers and tamper with
+    /// the log. Returns how many rows the statements changed.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let done = match &self.db {
+            Db::Sqlite { writer, .. } => sqlx::raw_sql(sql).execute(writer).await?.rows_affected(),
+            Db::Postgres { pool } => sqlx::raw_sql(sql).execute(pool).await?.rows_affected(),
+        };
+        Ok(done)
+    }
 }

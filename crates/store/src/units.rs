@@ -82,8 +82,7 @@ struct UnitRow {
     successor_code: Option<String>,
 }
 
-const UNIT_COLUMNS: &str =
-    "code, parent_code, kind, name_vi, name_en, lat, lon, valid_from, valid_to, successor_code";
+const UNIT_COLUMNS: &str = "code, parent_code, kind, name_vi, name_en, lat, lon, valid_from, valid_to, successor_code";
 
 impl UnitRow {
     fn into_unit(self) -> StoreResult<Unit> {
@@ -358,7 +357,7 @@ impl UnitStore for Store {
         let rows: Vec<(String, i64)> = on_reader!(self, pool => {
             sqlx::query_as(
                 "WITH RECURSIVE up(code, parent_code, depth) AS ( \
-                   SELECT code, parent_code, 0 FROM units WHERE code = $1 \
+                   SELECT code, parent_code, CAST(0 AS BIGINT) FROM units WHERE code = $1 \
                    UNION ALL \
                    SELECT u.code, u.parent_code, up.depth + 1 FROM units u JOIN up ON u.code = up.parent_code \
                    WHERE up.depth < 32 \
@@ -368,9 +367,7 @@ impl UnitStore for Store {
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter()
-            .map(|(code, _)| UnitCode::parse(&code).map_err(StoreError::Invalid))
-            .collect()
+        rows.into_iter().map(|(code, _)| UnitCode::parse(&code).map_err(StoreError::Invalid)).collect()
     }
 
     async fn unit_changes(&self, code: &UnitCode) -> StoreResult<Vec<UnitChange>> {

@@ -50,19 +50,12 @@ pub async fn log_page(
     user: CurrentUser,
     AppQuery(q): AppQuery<LogQuery>,
 ) -> AppResult<Response> {
-    user.require_role_on(&state, &[Role::Administrator], &UnitCode::parse("46")?)
-        .await?;
+    user.require_role_on(&state, &[Role::Administrator], &UnitCode::parse("46")?).await?;
     let filter = AuditFilter {
         record_type: Some(q.record_type.trim().to_owned()).filter(|s| !s.is_empty()),
         record_id: Some(q.record_id.trim().to_owned()).filter(|s| !s.is_empty()),
     };
     let records = state.store.list_audit(&filter, 200, 0).await?;
     let chain = state.store.verify_audit().await?.map_err(|b| b.to_string());
-    Ok(render(&LogPage {
-        ctx,
-        records,
-        chain,
-        record_type: q.record_type,
-        record_id: q.record_id,
-    }))
+    Ok(render(&LogPage { ctx, records, chain, record_type: q.record_type, record_id: q.record_id }))
 }

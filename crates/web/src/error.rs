@@ -33,20 +33,8 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// A new error with the given code, status and messages.
-    pub fn new(
-        code: &'static str,
-        status: StatusCode,
-        vi: impl Into<String>,
-        en: impl Into<String>,
-    ) -> Self {
-        Self {
-            code,
-            status,
-            vi: vi.into(),
-            en: en.into(),
-            field: None,
-            retry_after: None,
-        }
+    pub fn new(code: &'static str, status: StatusCode, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self { code, status, vi: vi.into(), en: en.into(), field: None, retry_after: None }
     }
 
     /// The message in `lang` (`en`, else Vietnamese).
@@ -132,6 +120,8 @@ impl std::fmt::Display for AppError {
     }
 }
 
+impl std::error::Error for AppError {}
+
 impl From<ValidationError> for AppError {
     fn from(e: ValidationError) -> Self {
         Self::invalid_field(e.field, e.code, e.vi, e.en)
@@ -144,12 +134,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::not_found(),
             StoreError::Invalid(v) => v.into(),
             StoreError::Conflict { constraint } => conflict(&constraint),
-            StoreError::Dump(msg) => AppError::new(
-                "dump_rejected",
-                StatusCode::UNPROCESSABLE_ENTITY,
-                msg.clone(),
-                msg,
-            ),
+            StoreError::Dump(msg) => AppError::new("dump_rejected", StatusCode::UNPROCESSABLE_ENTITY, msg.clone(), msg),
             other => AppError::internal(other),
         }
     }
@@ -158,36 +143,24 @@ impl From<StoreError> for AppError {
 /// A unique index refused a write: say which value is taken, by index name.
 fn conflict(constraint: &str) -> AppError {
     let (field, vi, en) = match constraint {
-        "accounts_email_key" => (
-            "contact",
-            "Email này đã được đăng ký.",
-            "This email is already registered.",
-        ),
-        "accounts_phone_key" => (
-            "contact",
-            "Số điện thoại này đã được đăng ký.",
-            "This phone number is already registered.",
-        ),
+        "accounts_email_key" => ("contact", "Email này đã được đăng ký.", "This email is already registered."),
+        "accounts_phone_key" => {
+            ("contact", "Số điện thoại này đã được đăng ký.", "This phone number is already registered.")
+        }
         "accounts_citizen_id_key" => (
             "citizen_id",
             "Số định danh cá nhân này đã có tài khoản. Hãy đăng nhập hoặc liên hệ bộ phận một cửa.",
             "This ID number already has an account. Log in, or contact the one-stop desk.",
         ),
-        "role_grants_account_role_unit_key" => (
-            "role",
-            "Tài khoản đã có vai trò này tại đơn vị này.",
-            "The account already holds this role on this unit.",
-        ),
-        "units_pkey" | "units_code_key" => (
-            "code",
-            "Mã đơn vị này đã tồn tại.",
-            "A unit with this code already exists.",
-        ),
-        "organisations_pkey" | "organisations_tax_code_key" => (
-            "tax_code",
-            "Mã số thuế này đã được đăng ký.",
-            "This tax code is already registered.",
-        ),
+        "role_grants_account_role_unit_key" => {
+            ("role", "Tài khoản đã có vai trò này tại đơn vị này.", "The account already holds this role on this unit.")
+        }
+        "units_pkey" | "units_code_key" => {
+            ("code", "Mã đơn vị này đã tồn tại.", "A unit with this code already exists.")
+        }
+        "organisations_pkey" | "organisations_tax_code_key" => {
+            ("tax_code", "Mã số thuế này đã được đăng ký.", "This tax code is already registered.")
+        }
         _ => ("", "Dữ liệu này đã tồn tại.", "This record already exists."),
     };
     let mut err = AppError::new("already_exists", StatusCode::CONFLICT, vi, en);
@@ -203,9 +176,7 @@ impl IntoResponse for AppError {
         if let Some(seconds) = self.retry_after
             && let Ok(value) = seconds.to_string().parse()
         {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }
         response.extensions_mut().insert(self);
         response

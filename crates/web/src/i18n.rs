@@ -26,11 +26,7 @@ impl Lang {
 
     /// Parse a cookie or query value; anything unknown means Vietnamese.
     pub fn from_code(code: &str) -> Lang {
-        if code.trim().eq_ignore_ascii_case("en") {
-            Lang::En
-        } else {
-            Lang::Vi
-        }
+        if code.trim().eq_ignore_ascii_case("en") { Lang::En } else { Lang::Vi }
     }
 
     /// The other language, target of the switch link.
@@ -70,27 +66,15 @@ static STRING_INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)
 /// Every label: key, Vietnamese, English.
 pub const STRINGS: &[(&str, &str, &str)] = &[
     ("site.name", "Huế — Thành phố thông minh", "Huế Smart City"),
-    (
-        "site.tagline",
-        "Chính quyền số phục vụ người dân Huế",
-        "Digital government serving the people of Huế",
-    ),
-    (
-        "site.skip",
-        "Bỏ qua, tới nội dung chính",
-        "Skip to main content",
-    ),
+    ("site.tagline", "Chính quyền số phục vụ người dân Huế", "Digital government serving the people of Huế"),
+    ("site.skip", "Bỏ qua, tới nội dung chính", "Skip to main content"),
     (
         "site.footer",
         "Nền tảng đô thị thông minh Huế · UBND thành phố Huế",
         "Huế Smart City Platform · Huế City People's Committee",
     ),
     ("lang.switch", "English", "Tiếng Việt"),
-    (
-        "lang.switch_label",
-        "Switch to English",
-        "Chuyển sang tiếng Việt",
-    ),
+    ("lang.switch_label", "Switch to English", "Chuyển sang tiếng Việt"),
     ("nav.main", "Điều hướng chính", "Main navigation"),
     ("nav.home", "Trang chủ", "Home"),
     ("nav.login", "Đăng nhập", "Log in"),
@@ -98,26 +82,14 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("nav.logout", "Đăng xuất", "Log out"),
     ("nav.admin", "Quản trị", "Administration"),
     ("nav.desk", "Quầy một cửa", "One-stop desk"),
-    (
-        "home.title",
-        "Dịch vụ của thành phố Huế",
-        "Services of Huế City",
-    ),
+    ("home.title", "Dịch vụ của thành phố Huế", "Services of Huế City"),
     (
         "home.intro",
         "Nộp hồ sơ thủ tục hành chính, phản ánh hiện trường, đọc tin tức và cảnh báo, theo dõi chất lượng không khí và mực nước — tất cả ở một nơi.",
         "Submit administrative dossiers, report problems on the street, read news and warnings, follow air quality and river levels — all in one place.",
     ),
-    (
-        "home.services",
-        "Dịch vụ công trực tuyến",
-        "Online public services",
-    ),
-    (
-        "home.services_text",
-        "Tra cứu thủ tục, nộp và theo dõi hồ sơ.",
-        "Find a procedure, submit and follow a dossier.",
-    ),
+    ("home.services", "Dịch vụ công trực tuyến", "Online public services"),
+    ("home.services_text", "Tra cứu thủ tục, nộp và theo dõi hồ sơ.", "Find a procedure, submit and follow a dossier."),
     ("home.reports", "Phản ánh hiện trường", "Field reports"),
     (
         "home.reports_text",
@@ -130,16 +102,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Tin tức, thông báo, văn bản của thành phố và 40 phường, xã.",
         "News, notices and documents of the city and its 40 wards and communes.",
     ),
-    (
-        "home.sensing",
-        "Môi trường và cảnh báo",
-        "Environment and warnings",
-    ),
-    (
-        "home.sensing_text",
-        "Chất lượng không khí (VN_AQI) và mực nước sông.",
-        "Air quality (VN_AQI) and river levels.",
-    ),
+    ("home.sensing", "Môi trường và cảnh báo", "Environment and warnings"),
+    ("home.sensing_text", "Chất lượng không khí (VN_AQI) và mực nước sông.", "Air quality (VN_AQI) and river levels."),
     ("home.units", "Đơn vị hành chính", "Administrative units"),
     (
         "home.units_text",
@@ -147,66 +111,30 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Huế City, its 21 wards and 19 communes since 1 July 2025.",
     ),
     ("home.account", "Tài khoản của tôi", "My account"),
-    (
-        "home.account_text",
-        "Thông tin cá nhân, thẻ điện tử, mã truy cập API.",
-        "Your details, e-card and API tokens.",
-    ),
+    ("home.account_text", "Thông tin cá nhân, thẻ điện tử, mã truy cập API.", "Your details, e-card and API tokens."),
     ("home.coming", "Sắp ra mắt", "Coming soon"),
-    (
-        "home.locate",
-        "Tìm phường, xã theo vị trí",
-        "Find the ward or commune at a location",
-    ),
+    ("home.locate", "Tìm phường, xã theo vị trí", "Find the ward or commune at a location"),
     ("home.locate_button", "Tìm đơn vị", "Find unit"),
-    (
-        "home.locate_result",
-        "Vị trí này thuộc",
-        "This location is in",
-    ),
+    ("home.locate_result", "Vị trí này thuộc", "This location is in"),
     ("form.required", "bắt buộc", "required"),
     ("form.submit", "Gửi", "Submit"),
     ("form.save", "Lưu", "Save"),
-    (
-        "form.errors",
-        "Vui lòng sửa các lỗi được đánh dấu bên dưới.",
-        "Please fix the errors marked below.",
-    ),
+    ("form.errors", "Vui lòng sửa các lỗi được đánh dấu bên dưới.", "Please fix the errors marked below."),
     ("login.title", "Đăng nhập", "Log in"),
-    (
-        "login.identifier",
-        "Email hoặc số điện thoại",
-        "Email or phone",
-    ),
+    ("login.identifier", "Email hoặc số điện thoại", "Email or phone"),
     ("login.password", "Mật khẩu", "Password"),
     ("login.submit", "Đăng nhập", "Log in"),
     ("login.no_account", "Chưa có tài khoản?", "No account yet?"),
-    (
-        "register.title",
-        "Đăng ký tài khoản công dân",
-        "Register as a citizen",
-    ),
+    ("register.title", "Đăng ký tài khoản công dân", "Register as a citizen"),
     ("register.full_name", "Họ và tên", "Full name"),
     (
         "register.citizen_id",
         "Số định danh cá nhân (12 số trên thẻ căn cước)",
         "Personal ID number (12 digits on your ID card)",
     ),
-    (
-        "register.contact",
-        "Email hoặc số điện thoại di động",
-        "Email or mobile phone",
-    ),
-    (
-        "register.password",
-        "Mật khẩu (ít nhất 10 ký tự)",
-        "Password (at least 10 characters)",
-    ),
-    (
-        "register.password_confirm",
-        "Nhập lại mật khẩu",
-        "Repeat password",
-    ),
+    ("register.contact", "Email hoặc số điện thoại di động", "Email or mobile phone"),
+    ("register.password", "Mật khẩu (ít nhất 10 ký tự)", "Password (at least 10 characters)"),
+    ("register.password_confirm", "Nhập lại mật khẩu", "Repeat password"),
     ("register.submit", "Đăng ký", "Register"),
     (
         "register.privacy",
@@ -228,28 +156,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("account.unit", "Đơn vị", "Unit"),
     ("account.since", "Từ", "Since"),
     ("account.password_title", "Đổi mật khẩu", "Change password"),
-    (
-        "account.current_password",
-        "Mật khẩu hiện tại",
-        "Current password",
-    ),
+    ("account.current_password", "Mật khẩu hiện tại", "Current password"),
     ("account.new_password", "Mật khẩu mới", "New password"),
-    (
-        "account.new_password_confirm",
-        "Nhập lại mật khẩu mới",
-        "Repeat new password",
-    ),
+    ("account.new_password_confirm", "Nhập lại mật khẩu mới", "Repeat new password"),
     (
         "account.password_changed",
         "Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.",
         "Password changed. Your other sessions have been logged out.",
     ),
     ("account.sessions_title", "Phiên đăng nhập", "Sessions"),
-    (
-        "account.logout_everywhere",
-        "Đăng xuất khỏi mọi thiết bị",
-        "Log out everywhere",
-    ),
+    ("account.logout_everywhere", "Đăng xuất khỏi mọi thiết bị", "Log out everywhere"),
     ("account.ecards", "Thẻ điện tử", "E-cards"),
     (
         "account.no_ecards",
@@ -261,11 +177,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Mã QR của thẻ — đưa cho cán bộ quét tại quầy",
         "Card QR code — show it at the desk to be scanned",
     ),
-    (
-        "account.tokens",
-        "Mã truy cập API cá nhân",
-        "Personal API tokens",
-    ),
+    ("account.tokens", "Mã truy cập API cá nhân", "Personal API tokens"),
     (
         "account.tokens_help",
         "Dùng cho các chương trình tự động: gửi trong tiêu đề Authorization: Bearer. Mã chỉ hiển thị một lần.",
@@ -282,11 +194,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("account.token_revoked", "Đã thu hồi", "Revoked"),
     ("account.token_last_used", "Lần dùng gần nhất", "Last used"),
     ("account.never", "Chưa dùng", "Never"),
-    (
-        "account.organisations",
-        "Tổ chức tôi đại diện",
-        "Organisations I represent",
-    ),
+    ("account.organisations", "Tổ chức tôi đại diện", "Organisations I represent"),
     ("account.org_tax_code", "Mã số thuế", "Tax code"),
     ("account.org_name", "Tên tổ chức", "Organisation name"),
     ("account.org_address", "Địa chỉ", "Address"),
@@ -296,11 +204,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("admin.users", "Người dùng và vai trò", "Users and roles"),
     ("admin.ecards", "Thẻ điện tử", "E-cards"),
     ("admin.audit", "Nhật ký kiểm toán", "Audit log"),
-    (
-        "units.title",
-        "Đơn vị hành chính và cơ quan",
-        "Administrative units and agencies",
-    ),
+    ("units.title", "Đơn vị hành chính và cơ quan", "Administrative units and agencies"),
     ("units.code", "Mã", "Code"),
     ("units.name", "Tên", "Name"),
     ("units.name_vi", "Tên tiếng Việt", "Vietnamese name"),
@@ -316,11 +220,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("units.effective_on", "Ngày hiệu lực", "Effective date"),
     ("units.add", "Thêm đơn vị", "Add unit"),
     ("units.rename", "Đổi tên", "Rename"),
-    (
-        "units.merge",
-        "Sáp nhập vào đơn vị khác",
-        "Merge into another unit",
-    ),
+    ("units.merge", "Sáp nhập vào đơn vị khác", "Merge into another unit"),
     ("units.merge_target", "Đơn vị nhận", "Unit to merge into"),
     ("units.retire", "Giải thể", "Retire"),
     ("units.history", "Lịch sử thay đổi", "History of changes"),
@@ -330,11 +230,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("units.lat", "Vĩ độ", "Latitude"),
     ("units.lon", "Kinh độ", "Longitude"),
     ("users.title", "Người dùng", "Users"),
-    (
-        "users.search",
-        "Tìm theo tên, email, điện thoại",
-        "Search by name, email or phone",
-    ),
+    ("users.search", "Tìm theo tên, email, điện thoại", "Search by name, email or phone"),
     ("users.new", "Tạo tài khoản cán bộ", "Create staff account"),
     ("users.name", "Họ và tên", "Name"),
     ("users.contact", "Liên hệ", "Contact"),
@@ -345,11 +241,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("users.enable", "Mở khóa tài khoản", "Enable account"),
     ("users.grants", "Vai trò được cấp", "Role grants"),
     ("users.grant", "Cấp quyền", "Grant"),
-    (
-        "users.grant_title",
-        "Cấp vai trò tại một đơn vị",
-        "Grant a role on a unit",
-    ),
+    ("users.grant_title", "Cấp vai trò tại một đơn vị", "Grant a role on a unit"),
     ("users.revoke", "Thu hồi", "Revoke"),
     (
         "users.personal_data_logged",
@@ -357,18 +249,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "This view of personal data has been logged.",
     ),
     ("users.created", "Ngày tạo", "Created"),
-    (
-        "users.none",
-        "Không có người dùng phù hợp.",
-        "No matching users.",
-    ),
+    ("users.none", "Không có người dùng phù hợp.", "No matching users."),
     ("ecards.title", "Thẻ điện tử", "E-cards"),
     ("ecards.issue", "Cấp thẻ", "Issue card"),
-    (
-        "ecards.holder",
-        "Người giữ thẻ (email, điện thoại hoặc số định danh)",
-        "Holder (email, phone or ID number)",
-    ),
+    ("ecards.holder", "Người giữ thẻ (email, điện thoại hoặc số định danh)", "Holder (email, phone or ID number)"),
     ("ecards.number", "Số thẻ", "Card number"),
     ("ecards.status", "Trạng thái", "Status"),
     ("ecards.active", "Đang dùng", "Active"),
@@ -376,23 +260,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ecards.issued_at", "Ngày cấp", "Issued"),
     ("ecards.revoke", "Thu hồi thẻ", "Revoke card"),
     ("ecards.reason", "Lý do", "Reason"),
-    (
-        "desk.title",
-        "Nhận diện người dân bằng thẻ điện tử",
-        "Identify a citizen by e-card",
-    ),
-    (
-        "desk.scan",
-        "Quét mã QR hoặc nhập số thẻ",
-        "Scan the QR code or type the card number",
-    ),
+    ("desk.title", "Nhận diện người dân bằng thẻ điện tử", "Identify a citizen by e-card"),
+    ("desk.scan", "Quét mã QR hoặc nhập số thẻ", "Scan the QR code or type the card number"),
     ("desk.lookup", "Tra cứu", "Look up"),
     ("desk.found", "Người giữ thẻ", "Card holder"),
-    (
-        "desk.not_found",
-        "Không có thẻ đang hoạt động với mã này.",
-        "No active card matches this code.",
-    ),
+    ("desk.not_found", "Không có thẻ đang hoạt động với mã này.", "No active card matches this code."),
     ("audit.title", "Nhật ký kiểm toán", "Audit log"),
     ("audit.seq", "Số", "No."),
     ("audit.at", "Thời gian", "Time"),
@@ -400,11 +272,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("audit.action", "Hành động", "Action"),
     ("audit.record", "Bản ghi", "Record"),
     ("audit.chain_ok", "Chuỗi băm toàn vẹn", "Hash chain intact"),
-    (
-        "audit.chain_broken",
-        "Chuỗi băm bị phá vỡ",
-        "Hash chain broken",
-    ),
+    ("audit.chain_broken", "Chuỗi băm bị phá vỡ", "Hash chain broken"),
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
     ("error.back_home", "Về trang chủ", "Back to the home page"),
 ];
@@ -447,14 +315,8 @@ mod tests {
                 }
             }
         }
-        assert!(
-            checked > 50,
-            "expected the templates to use many keys, saw {checked}"
-        );
-        assert!(
-            missing.is_empty(),
-            "keys missing from STRINGS: {missing:#?}"
-        );
+        assert!(checked > 50, "expected the templates to use many keys, saw {checked}");
+        assert!(missing.is_empty(), "keys missing from STRINGS: {missing:#?}");
     }
 
     #[test]

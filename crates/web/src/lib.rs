@@ -45,10 +45,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self {
-            secure_cookies: false,
-            session_hours: 12,
-        }
+        Self { secure_cookies: false, session_hours: 12 }
     }
 }
 
@@ -63,11 +60,7 @@ pub struct AppState {
 impl AppState {
     /// State for a router over `store`.
     pub fn new(store: Store, config: WebConfig) -> Self {
-        Self {
-            store,
-            config: Arc::new(config),
-            throttle: Arc::new(LoginThrottle::default()),
-        }
+        Self { store, config: Arc::new(config), throttle: Arc::new(LoginThrottle::default()) }
     }
 
     /// Same, with custom login limits (tests).
@@ -111,10 +104,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn(shell::page::render_errors))
         .layer(from_fn(shell::health::track_requests))
         .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

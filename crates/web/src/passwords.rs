@@ -9,10 +9,7 @@ use crate::error::AppError;
 /// Hash a password into a PHC string (`$argon2id$v=19$…`).
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(AppError::internal)
+        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string()).map_err(AppError::internal)
     })
     .await
     .map_err(AppError::internal)?
@@ -20,26 +17,16 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 /// Whether `password` matches the stored PHC string. A malformed hash never matches.
 pub async fn verify_password(password: String, phc: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), phc.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), phc.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the login identifier is unknown so that
 /// response time does not reveal which accounts exist.
 pub async fn decoy_hash() -> &'static str {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    DECOY
-        .get_or_init(|| async {
-            hash_password(uuid::Uuid::new_v4().to_string())
-                .await
-                .unwrap_or_default()
-        })
-        .await
+    DECOY.get_or_init(|| async { hash_password(uuid::Uuid::new_v4().to_string()).await.unwrap_or_default() }).await
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ CREATE TABLE accounts (
     id              BLOB PRIMARY KEY,
     kind            TEXT NOT NULL,
     display_name    TEXT NOT NULL,
+    name_folded     TEXT NOT NULL,
     email           TEXT,
     phone           TEXT,
     citizen_id      TEXT,

@@ -8,9 +8,7 @@ use axum::response::Response;
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
-use smartcity_domain::identity::{
-    CitizenId, ECardNumber, Email, PhoneNumber, Role, check_password_policy,
-};
+use smartcity_domain::identity::{CitizenId, ECardNumber, Email, PhoneNumber, Role, check_password_policy};
 use smartcity_domain::text::clean_line;
 use smartcity_domain::units::UnitCode;
 use smartcity_store::audit::AuditEvent;
@@ -34,13 +32,8 @@ struct AdminIndex {
 }
 
 /// `GET /admin`: what an administrator can manage.
-pub async fn index(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-) -> AppResult<Response> {
-    user.require_any_role(&state, &[Role::Administrator])
-        .await?;
+pub async fn index(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+    user.require_any_role(&state, &[Role::Administrator]).await?;
     Ok(render(&AdminIndex { ctx }))
 }
 
@@ -68,13 +61,9 @@ pub async fn users(
     user: CurrentUser,
     AppQuery(query): AppQuery<UsersQuery>,
 ) -> AppResult<Response> {
-    user.require_any_role(&state, &[Role::Administrator])
-        .await?;
+    user.require_any_role(&state, &[Role::Administrator]).await?;
     let q = clean_line(&query.q);
-    let users = state
-        .store
-        .list_accounts(&q, 50, query.page.max(0) * 50)
-        .await?;
+    let users = state.store.list_accounts(&q, 50, query.page.max(0) * 50).await?;
     Ok(render(&UsersPage { ctx, q, users }))
 }
 
@@ -96,11 +85,7 @@ async fn user_page(
     id: Uuid,
     ip: Option<String>,
 ) -> AppResult<UserPage> {
-    let account = state
-        .store
-        .account(id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let account = state.store.account(id).await?.ok_or_else(AppError::not_found)?;
     if account.citizen_id.is_some() && account.id != viewer.id() {
         // Luật 91/2025/QH15: staff reads of a citizen's personal data are recorded.
         state
@@ -117,13 +102,7 @@ async fn user_page(
             .await?;
     }
     let today = chrono::Utc::now().date_naive();
-    let units = state
-        .store
-        .list_units()
-        .await?
-        .into_iter()
-        .filter(|u| u.is_active_on(today))
-        .collect();
+    let units = state.store.list_units().await?.into_iter().filter(|u| u.is_active_on(today)).collect();
     Ok(UserPage {
         ctx,
         grants: state.store.grants_of(id).await?,
@@ -142,9 +121,7 @@ pub async fn user(
     ClientIp(ip): ClientIp,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    viewer
-        .require_any_role(&state, &[Role::Administrator])
-        .await?;
+    viewer.require_any_role(&state, &[Role::Administrator]).await?;
     Ok(render(&user_page(&state, ctx, &viewer, id, ip).await?))
 }
 
@@ -164,24 +141,14 @@ pub async fn grant(
     Path(id): Path<Uuid>,
     AppForm(form): AppForm<GrantForm>,
 ) -> AppResult<Response> {
-    admin
-        .require_any_role(&state, &[Role::Administrator])
-        .await?;
-    let parsed = Role::parse(&form.role)
-        .and_then(|role| UnitCode::parse(&form.unit_code).map(|unit| (role, unit)));
+    admin.require_any_role(&state, &[Role::Administrator]).await?;
+    let parsed = Role::parse(&form.role).and_then(|role| UnitCode::parse(&form.unit_code).map(|unit| (role, unit)));
     let result = match parsed {
         Ok((role, unit)) => {
-            admin
-                .require_role_on(&state, &[Role::Administrator], &unit)
-                .await?;
+            admin.require_role_on(&state, &[Role::Administrator], &unit).await?;
             state
                 .store
-                .grant_role(
-                    &AuditContext::account(admin.id(), ip.clone()),
-                    id,
-                    role,
-                    &unit,
-                )
+                .grant_role(&AuditContext::account(admin.id(), ip.clone()), id, role, &unit)
                 .await
                 .map_err(AppError::from)
         }
@@ -207,21 +174,9 @@ pub async fn revoke(
     Path((id, grant)): Path<(Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let held = state.store.grants_of(id).await?;
-    let target = held
-        .iter()
-        .find(|g| g.id == grant)
-        .ok_or_else(AppError::not_found)?;
-    admin
-        .require_role_on(
-            &state,
-            &[Role::Administrator],
-            &UnitCode::parse(&target.unit_code)?,
-        )
-        .await?;
-    state
-        .store
-        .revoke_grant(&AuditContext::account(admin.id(), ip), grant)
-        .await?;
+    let target = held.iter().find(|g| g.id == grant).ok_or_else(AppError::not_found)?;
+    admin.require_role_on(&state, &[Role::Administrator], &UnitCode::parse(&target.unit_code)?).await?;
+    state.store.revoke_grant(&AuditContext::account(admin.id(), ip), grant).await?;
     Ok(redirect(&format!("/admin/users/{id}#grants")))
 }
 
@@ -240,9 +195,7 @@ pub async fn set_active(
     Path(id): Path<Uuid>,
     AppForm(form): AppForm<ActiveForm>,
 ) -> AppResult<Response> {
-    admin
-        .require_role_on(&state, &[Role::Administrator], &UnitCode::parse(CITY_UNIT)?)
-        .await?;
+    admin.require_role_on(&state, &[Role::Administrator], &UnitCode::parse(CITY_UNIT)?).await?;
     if id == admin.id() {
         return Err(AppError::invalid_field(
             "active",
@@ -251,14 +204,7 @@ pub async fn set_active(
             "You cannot disable your own account.",
         ));
     }
-    state
-        .store
-        .set_account_active(
-            &AuditContext::account(admin.id(), ip),
-            id,
-            form.active == "true",
-        )
-        .await?;
+    state.store.set_account_active(&AuditContext::account(admin.id(), ip), id, form.active == "true").await?;
     Ok(redirect(&format!("/admin/users/{id}")))
 }
 
@@ -272,10 +218,7 @@ struct NewStaffPage {
 
 impl NewStaffPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 }
 
@@ -298,14 +241,8 @@ pub async fn new_staff_form(
     ctx: PageContext,
     admin: CurrentUser,
 ) -> AppResult<Response> {
-    admin
-        .require_any_role(&state, &[Role::Administrator])
-        .await?;
-    Ok(render(&NewStaffPage {
-        ctx,
-        form: StaffForm::default(),
-        errors: Vec::new(),
-    }))
+    admin.require_any_role(&state, &[Role::Administrator]).await?;
+    Ok(render(&NewStaffPage { ctx, form: StaffForm::default(), errors: Vec::new() }))
 }
 
 /// `POST /admin/users`: create a staff account (roles are granted on its page next).
@@ -316,9 +253,7 @@ pub async fn create_staff(
     ClientIp(ip): ClientIp,
     AppForm(form): AppForm<StaffForm>,
 ) -> AppResult<Response> {
-    admin
-        .require_any_role(&state, &[Role::Administrator])
-        .await?;
+    admin.require_any_role(&state, &[Role::Administrator]).await?;
     let lang = ctx.lang_code();
     let mut errors: Vec<AppError> = Vec::new();
     let name = clean_line(&form.full_name);
@@ -330,15 +265,11 @@ pub async fn create_staff(
             "Enter the full name.",
         ));
     }
-    let email = Email::parse(&form.email)
-        .map_err(|e| errors.push(e.into()))
-        .ok();
+    let email = Email::parse(&form.email).map_err(|e| errors.push(e.into())).ok();
     let phone = if form.phone.trim().is_empty() {
         None
     } else {
-        PhoneNumber::parse(&form.phone)
-            .map_err(|e| errors.push(e.into()))
-            .ok()
+        PhoneNumber::parse(&form.phone).map_err(|e| errors.push(e.into())).ok()
     };
     if let Err(e) = check_password_policy(&form.password) {
         errors.push(e.into());
@@ -366,14 +297,8 @@ pub async fn create_staff(
     }
     let mut form = form;
     form.password.clear();
-    let errors = errors
-        .iter()
-        .map(|e| (e.field.unwrap_or("full_name"), e.message(lang).to_owned()))
-        .collect();
-    Ok(render_with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &NewStaffPage { ctx, form, errors },
-    ))
+    let errors = errors.iter().map(|e| (e.field.unwrap_or("full_name"), e.message(lang).to_owned())).collect();
+    Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &NewStaffPage { ctx, form, errors }))
 }
 
 #[derive(Template)]
@@ -389,30 +314,16 @@ async fn ecards_page(state: &AppState, ctx: PageContext) -> AppResult<ECardsPage
     let cards = state.store.list_ecards(100).await?;
     let mut rows = Vec::with_capacity(cards.len());
     for card in cards {
-        let holder = state
-            .store
-            .account(card.account_id)
-            .await?
-            .map(|a| a.display_name)
-            .unwrap_or_default();
+        let holder = state.store.account(card.account_id).await?.map(|a| a.display_name).unwrap_or_default();
         rows.push((card, holder));
     }
-    Ok(ECardsPage {
-        ctx,
-        cards: rows,
-        error: None,
-        issued: None,
-    })
+    Ok(ECardsPage { ctx, cards: rows, error: None, issued: None })
 }
 
 const CARD_ROLES: &[Role] = &[Role::Administrator, Role::ReceptionOfficer];
 
 /// `GET /admin/ecards`: recent cards and the issue form.
-pub async fn ecards(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-) -> AppResult<Response> {
+pub async fn ecards(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
     user.require_any_role(&state, CARD_ROLES).await?;
     Ok(render(&ecards_page(&state, ctx).await?))
 }
@@ -430,19 +341,13 @@ async fn find_holder(state: &AppState, typed: &str) -> AppResult<Option<Account>
         return Ok(state.store.account_by_citizen_id(&id).await?);
     }
     let identifier = super::normalise_identifier(&typed);
-    Ok(state
-        .store
-        .account_for_login(&identifier)
-        .await?
-        .map(|(a, _)| a))
+    Ok(state.store.account_for_login(&identifier).await?.map(|(a, _)| a))
 }
 
 /// A new card number (46 + 13 random digits + Luhn digit) and QR secret.
 pub fn new_card_credentials() -> AppResult<(ECardNumber, String)> {
     let mut rng = rand::rng();
-    let body: String = (0..13)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect();
+    let body: String = (0..13).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect();
     let number = ECardNumber::from_body(&body)?;
     Ok((number, crate::shell::auth::random_token()))
 }
@@ -469,15 +374,8 @@ pub async fn issue_ecard(
         return Ok(render_with_status(err.status, &page));
     };
     let (number, token) = new_card_credentials()?;
-    let card = state
-        .store
-        .issue_ecard(
-            &AuditContext::account(user.id(), ip),
-            holder.id,
-            number.as_str(),
-            &token,
-        )
-        .await?;
+    let card =
+        state.store.issue_ecard(&AuditContext::account(user.id(), ip), holder.id, number.as_str(), &token).await?;
     let mut page = ecards_page(&state, ctx).await?;
     page.issued = Some(card);
     Ok(render(&page))
@@ -500,15 +398,8 @@ pub async fn revoke_ecard(
 ) -> AppResult<Response> {
     user.require_any_role(&state, CARD_ROLES).await?;
     let reason = clean_line(&form.reason);
-    let reason = if reason.is_empty() {
-        "—".to_owned()
-    } else {
-        reason
-    };
-    state
-        .store
-        .revoke_ecard(&AuditContext::account(user.id(), ip), id, &reason)
-        .await?;
+    let reason = if reason.is_empty() { "—".to_owned() } else { reason };
+    state.store.revoke_ecard(&AuditContext::account(user.id(), ip), id, &reason).await?;
     Ok(redirect("/admin/ecards"))
 }
 
@@ -522,19 +413,9 @@ struct DeskPage {
 }
 
 /// `GET /desk/ecard`: the scan form of a reception officer.
-pub async fn desk_form(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-) -> AppResult<Response> {
-    user.require_any_role(&state, &[Role::ReceptionOfficer])
-        .await?;
-    Ok(render(&DeskPage {
-        ctx,
-        holder: None,
-        card: None,
-        not_found: false,
-    }))
+pub async fn desk_form(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+    user.require_any_role(&state, &[Role::ReceptionOfficer]).await?;
+    Ok(render(&DeskPage { ctx, holder: None, card: None, not_found: false }))
 }
 
 /// Fields of the scan form (a QR scanner types into the field and presses Enter).
@@ -550,9 +431,7 @@ pub async fn identify_holder(
     ip: Option<String>,
     scanned: &str,
 ) -> AppResult<Option<(ECard, Account)>> {
-    officer
-        .require_any_role(state, &[Role::ReceptionOfficer])
-        .await?;
+    officer.require_any_role(state, &[Role::ReceptionOfficer]).await?;
     let scanned: String = scanned.split_whitespace().collect();
     let found = state.store.ecard_holder(&scanned).await?;
     if let Some((card, holder)) = &found {
@@ -583,18 +462,6 @@ pub async fn desk_lookup(
     let found = identify_holder(&state, &user, ip, &form.scanned).await?;
     let not_found = found.is_none();
     let (card, holder) = found.map_or((None, None), |(c, h)| (Some(c), Some(h)));
-    let status = if not_found {
-        StatusCode::NOT_FOUND
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_with_status(
-        status,
-        &DeskPage {
-            ctx,
-            holder,
-            card,
-            not_found,
-        },
-    ))
+    let status = if not_found { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    Ok(render_with_status(status, &DeskPage { ctx, holder, card, not_found }))
 }

@@ -98,13 +98,8 @@ pub async fn login(
     let ua = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
     let session = super::log_in(&state, ip, &body.identifier, &body.password, ua).await?;
     let user = me_view(&state, &session.account).await?;
-    let mut r = Json(LoginResponse {
-        csrf_token: session.csrf_token.clone(),
-        user,
-    })
-    .into_response();
-    r.headers_mut()
-        .append(SET_COOKIE, super::session_cookie(&state, &session));
+    let mut r = Json(LoginResponse { csrf_token: session.csrf_token.clone(), user }).into_response();
+    r.headers_mut().append(SET_COOKIE, super::session_cookie(&state, &session));
     Ok(r)
 }
 
@@ -115,20 +110,12 @@ pub async fn login(
         (status = 401, description = "Not logged in", body = ApiErrorBody),
         (status = 403, description = "Missing or wrong CSRF token", body = ApiErrorBody),
     ))]
-pub async fn logout(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    user: CurrentUser,
-) -> AppResult<Response> {
+pub async fn logout(State(state): State<AppState>, ClientIp(ip): ClientIp, user: CurrentUser) -> AppResult<Response> {
     if let AuthVia::Session { id_hash } = &user.0.via {
-        state
-            .store
-            .delete_session(&AuditContext::account(user.id(), ip), id_hash)
-            .await?;
+        state.store.delete_session(&AuditContext::account(user.id(), ip), id_hash).await?;
     }
     let mut r = StatusCode::NO_CONTENT.into_response();
-    r.headers_mut()
-        .append(SET_COOKIE, super::clear_session_cookie(&state));
+    r.headers_mut().append(SET_COOKIE, super::clear_session_cookie(&state));
     Ok(r)
 }
 
@@ -175,16 +162,14 @@ pub async fn ecard_lookup(
     ClientIp(ip): ClientIp,
     AppJson(body): AppJson<ECardLookupRequest>,
 ) -> AppResult<Json<ECardHolder>> {
-    let (card, holder) = super::admin::identify_holder(&state, &user, ip, &body.scanned)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                "ecard_not_found",
-                StatusCode::NOT_FOUND,
-                "Không có thẻ đang hoạt động với mã này.",
-                "No active card matches this code.",
-            )
-        })?;
+    let (card, holder) = super::admin::identify_holder(&state, &user, ip, &body.scanned).await?.ok_or_else(|| {
+        AppError::new(
+            "ecard_not_found",
+            StatusCode::NOT_FOUND,
+            "Không có thẻ đang hoạt động với mã này.",
+            "No active card matches this code.",
+        )
+    })?;
     Ok(Json(ECardHolder {
         account_id: holder.id,
         display_name: holder.display_name,

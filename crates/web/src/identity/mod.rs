@@ -23,10 +23,7 @@ use crate::shell::auth::{hash_secret, random_token};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(pages::login_form).post(pages::login_submit))
-        .route(
-            "/register",
-            get(pages::register_form).post(pages::register_submit),
-        )
+        .route("/register", get(pages::register_form).post(pages::register_submit))
         .route("/logout", post(pages::logout))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
@@ -39,17 +36,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/new", get(admin::new_staff_form))
         .route("/admin/users/{id}", get(admin::user))
         .route("/admin/users/{id}/grants", post(admin::grant))
-        .route(
-            "/admin/users/{id}/grants/{grant}/revoke",
-            post(admin::revoke),
-        )
+        .route("/admin/users/{id}/grants/{grant}/revoke", post(admin::revoke))
         .route("/admin/users/{id}/active", post(admin::set_active))
         .route("/admin/ecards", get(admin::ecards).post(admin::issue_ecard))
         .route("/admin/ecards/{id}/revoke", post(admin::revoke_ecard))
-        .route(
-            "/desk/ecard",
-            get(admin::desk_form).post(admin::desk_lookup),
-        )
+        .route("/desk/ecard", get(admin::desk_form).post(admin::desk_lookup))
         .route("/api/v1/auth/login", post(api::login))
         .route("/api/v1/auth/logout", post(api::logout))
         .route("/api/v1/me", get(api::me))
@@ -68,13 +59,9 @@ pub struct StartedSession {
 pub fn normalise_identifier(raw: &str) -> String {
     let cleaned = clean_line(raw);
     if cleaned.contains('@') {
-        Email::parse(&cleaned)
-            .map(|e| e.as_str().to_owned())
-            .unwrap_or(cleaned)
+        Email::parse(&cleaned).map(|e| e.as_str().to_owned()).unwrap_or(cleaned)
     } else {
-        PhoneNumber::parse(&cleaned)
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or(cleaned)
+        PhoneNumber::parse(&cleaned).map(|p| p.as_str().to_owned()).unwrap_or(cleaned)
     }
 }
 
@@ -112,11 +99,7 @@ pub async fn log_in(
         Some(pair) => pair,
         None => {
             // Spend the same time as a real check so timing does not reveal unknown accounts.
-            let _ = passwords::verify_password(
-                password.to_owned(),
-                passwords::decoy_hash().await.to_owned(),
-            )
-            .await;
+            let _ = passwords::verify_password(password.to_owned(), passwords::decoy_hash().await.to_owned()).await;
             state.throttle.record_failure(&identifier, ip.as_deref());
             return Err(login_failed());
         }
@@ -161,11 +144,7 @@ pub async fn start_session(
             },
         )
         .await?;
-    Ok(StartedSession {
-        account: account.clone(),
-        secret,
-        csrf_token,
-    })
+    Ok(StartedSession { account: account.clone(), secret, csrf_token })
 }
 
 /// `Set-Cookie` for a started session.
@@ -180,10 +159,5 @@ pub fn session_cookie(state: &AppState, session: &StartedSession) -> axum::http:
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(state: &AppState) -> axum::http::HeaderValue {
-    crate::shell::auth::set_cookie(
-        crate::shell::auth::SESSION_COOKIE,
-        "",
-        0,
-        state.config.secure_cookies,
-    )
+    crate::shell::auth::set_cookie(crate::shell::auth::SESSION_COOKIE, "", 0, state.config.secure_cookies)
 }

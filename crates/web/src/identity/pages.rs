@@ -6,14 +6,10 @@ use axum::http::header::{SET_COOKIE, USER_AGENT};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use smartcity_domain::identity::{
-    CitizenId, Email, PhoneNumber, Role, TaxCode, check_password_policy,
-};
+use smartcity_domain::identity::{CitizenId, Email, PhoneNumber, Role, TaxCode, check_password_policy};
 use smartcity_domain::text::clean_line;
 use smartcity_domain::units::UnitCode;
-use smartcity_store::identity::{
-    Account, AccountKind, ApiToken, ECard, NewAccount, Organisation, RoleGrant,
-};
+use smartcity_store::identity::{Account, AccountKind, ApiToken, ECard, NewAccount, Organisation, RoleGrant};
 use smartcity_store::{AuditContext, IdentityStore, SessionStore, StoreError};
 use uuid::Uuid;
 
@@ -46,17 +42,9 @@ pub struct LoginQuery {
 }
 
 /// `GET /login`.
-pub async fn login_form(
-    ctx: PageContext,
-    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
-) -> Response {
+pub async fn login_form(ctx: PageContext, axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> Response {
     let next = safe_local_path(q.next.as_deref().unwrap_or("/account")).to_owned();
-    render(&LoginPage {
-        ctx,
-        identifier: String::new(),
-        next,
-        error: None,
-    })
+    render(&LoginPage { ctx, identifier: String::new(), next, error: None })
 }
 
 /// Fields of the login form.
@@ -77,23 +65,10 @@ pub async fn login_submit(
     headers: HeaderMap,
     AppForm(form): AppForm<LoginForm>,
 ) -> Response {
-    match super::log_in(
-        &state,
-        ip,
-        &form.identifier,
-        &form.password,
-        user_agent(&headers),
-    )
-    .await
-    {
+    match super::log_in(&state, ip, &form.identifier, &form.password, user_agent(&headers)).await {
         Ok(session) => {
-            let mut r = redirect(safe_local_path(if form.next.is_empty() {
-                "/account"
-            } else {
-                &form.next
-            }));
-            r.headers_mut()
-                .append(SET_COOKIE, super::session_cookie(&state, &session));
+            let mut r = redirect(safe_local_path(if form.next.is_empty() { "/account" } else { &form.next }));
+            r.headers_mut().append(SET_COOKIE, super::session_cookie(&state, &session));
             r
         }
         Err(err) => {
@@ -101,12 +76,7 @@ pub async fn login_submit(
             let message = err.message(ctx.lang_code()).to_owned();
             let mut r = render_with_status(
                 status,
-                &LoginPage {
-                    ctx,
-                    identifier: form.identifier,
-                    next: form.next,
-                    error: Some(message),
-                },
+                &LoginPage { ctx, identifier: form.identifier, next: form.next, error: Some(message) },
             );
             if let Some(secs) = err.retry_after
                 && let Ok(v) = secs.to_string().parse()
@@ -143,20 +113,13 @@ struct RegisterPage {
 
 impl RegisterPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 }
 
 /// `GET /register`.
 pub async fn register_form(ctx: PageContext) -> Response {
-    render(&RegisterPage {
-        ctx,
-        form: RegisterForm::default(),
-        errors: Vec::new(),
-    })
+    render(&RegisterPage { ctx, form: RegisterForm::default(), errors: Vec::new() })
 }
 
 /// A validated registration.
@@ -180,17 +143,10 @@ pub fn validate_registration(form: &RegisterForm) -> Result<Registration, Vec<Ap
             "Enter your full name (2–100 characters).",
         ));
     }
-    let citizen_id = CitizenId::parse(&form.citizen_id)
-        .map_err(|e| errors.push(e.into()))
-        .ok();
+    let citizen_id = CitizenId::parse(&form.citizen_id).map_err(|e| errors.push(e.into())).ok();
     let contact = clean_line(&form.contact);
     let (email, phone) = if contact.contains('@') {
-        (
-            Email::parse(&contact)
-                .map_err(|e| errors.push(AppError::from(e).with_field("contact")))
-                .ok(),
-            None,
-        )
+        (Email::parse(&contact).map_err(|e| errors.push(AppError::from(e).with_field("contact"))).ok(), None)
     } else if contact.is_empty() {
         errors.push(AppError::invalid_field(
             "contact",
@@ -200,12 +156,7 @@ pub fn validate_registration(form: &RegisterForm) -> Result<Registration, Vec<Ap
         ));
         (None, None)
     } else {
-        (
-            None,
-            PhoneNumber::parse(&contact)
-                .map_err(|e| errors.push(AppError::from(e).with_field("contact")))
-                .ok(),
-        )
+        (None, PhoneNumber::parse(&contact).map_err(|e| errors.push(AppError::from(e).with_field("contact"))).ok())
     };
     if let Err(e) = check_password_policy(&form.password) {
         errors.push(e.into());
@@ -218,23 +169,15 @@ pub fn validate_registration(form: &RegisterForm) -> Result<Registration, Vec<Ap
         ));
     }
     match (errors.is_empty(), citizen_id) {
-        (true, Some(citizen_id)) => Ok(Registration {
-            display_name,
-            citizen_id,
-            email,
-            phone,
-            password: form.password.clone(),
-        }),
+        (true, Some(citizen_id)) => {
+            Ok(Registration { display_name, citizen_id, email, phone, password: form.password.clone() })
+        }
         _ => Err(errors),
     }
 }
 
 /// Create a citizen account with the citizen role on the city.
-pub async fn register_citizen(
-    state: &AppState,
-    ip: Option<String>,
-    reg: Registration,
-) -> AppResult<Account> {
+pub async fn register_citizen(state: &AppState, ip: Option<String>, reg: Registration) -> AppResult<Account> {
     let password_hash = passwords::hash_password(reg.password).await?;
     let ctx = AuditContext::anonymous(ip.clone());
     let account = state
@@ -252,16 +195,7 @@ pub async fn register_citizen(
         )
         .await?;
     let city = UnitCode::parse(CITY_UNIT)?;
-    match state
-        .store
-        .grant_role(
-            &AuditContext::account(account.id, ip),
-            account.id,
-            Role::Citizen,
-            &city,
-        )
-        .await
-    {
+    match state.store.grant_role(&AuditContext::account(account.id, ip), account.id, Role::Citizen, &city).await {
         Ok(_) | Err(StoreError::Invalid(_)) => {}
         Err(e) => return Err(e.into()),
     }
@@ -278,17 +212,11 @@ pub async fn register_submit(
 ) -> Response {
     let lang = ctx.lang_code();
     let fail = |ctx: PageContext, form: RegisterForm, errs: Vec<AppError>| {
-        let errors = errs
-            .iter()
-            .map(|e| (e.field.unwrap_or("full_name"), e.message(lang).to_owned()))
-            .collect();
+        let errors = errs.iter().map(|e| (e.field.unwrap_or("full_name"), e.message(lang).to_owned())).collect();
         let mut form = form;
         form.password.clear();
         form.password_confirm.clear();
-        render_with_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RegisterPage { ctx, form, errors },
-        )
+        render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &RegisterPage { ctx, form, errors })
     };
     let reg = match validate_registration(&form) {
         Ok(reg) => reg,
@@ -302,8 +230,7 @@ pub async fn register_submit(
     match super::start_session(&state, &account, ip, user_agent(&headers)).await {
         Ok(session) => {
             let mut r = redirect("/account");
-            r.headers_mut()
-                .append(SET_COOKIE, super::session_cookie(&state, &session));
+            r.headers_mut().append(SET_COOKIE, super::session_cookie(&state, &session));
             r
         }
         Err(e) => e.into_response(),
@@ -311,23 +238,15 @@ pub async fn register_submit(
 }
 
 /// `POST /logout`: end this session.
-pub async fn logout(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    MaybeUser(user): MaybeUser,
-) -> Response {
+pub async fn logout(State(state): State<AppState>, ClientIp(ip): ClientIp, MaybeUser(user): MaybeUser) -> Response {
     if let Some(identity) = user
         && let AuthVia::Session { id_hash } = &identity.via
-        && let Err(e) = state
-            .store
-            .delete_session(&AuditContext::account(identity.account.id, ip), id_hash)
-            .await
+        && let Err(e) = state.store.delete_session(&AuditContext::account(identity.account.id, ip), id_hash).await
     {
         return AppError::from(e).into_response();
     }
     let mut r = redirect("/");
-    r.headers_mut()
-        .append(SET_COOKIE, super::clear_session_cookie(&state));
+    r.headers_mut().append(SET_COOKIE, super::clear_session_cookie(&state));
     r
 }
 
@@ -347,10 +266,7 @@ struct AccountPage {
 
 impl AccountPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 }
 
@@ -367,11 +283,7 @@ pub fn qr_svg(text: &str) -> String {
     }
 }
 
-async fn account_page(
-    state: &AppState,
-    ctx: PageContext,
-    account: Account,
-) -> AppResult<AccountPage> {
+async fn account_page(state: &AppState, ctx: PageContext, account: Account) -> AppResult<AccountPage> {
     let id = account.id;
     let ecards = state
         .store
@@ -397,11 +309,7 @@ async fn account_page(
 }
 
 /// `GET /account`.
-pub async fn account(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-) -> AppResult<Response> {
+pub async fn account(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
     Ok(render(&account_page(&state, ctx, user.0.account).await?))
 }
 
@@ -428,13 +336,7 @@ pub async fn change_password(
     let mut errors: Vec<AppError> = Vec::new();
     let stored = state
         .store
-        .account_for_login(
-            account
-                .email
-                .as_deref()
-                .or(account.phone.as_deref())
-                .unwrap_or_default(),
-        )
+        .account_for_login(account.email.as_deref().or(account.phone.as_deref()).unwrap_or_default())
         .await?;
     let current_ok = match stored {
         Some((_, hash)) => passwords::verify_password(form.current_password, hash).await,
@@ -460,10 +362,7 @@ pub async fn change_password(
     }
     if !errors.is_empty() {
         let mut page = account_page(&state, ctx, account).await?;
-        page.errors = errors
-            .iter()
-            .map(|e| (e.field.unwrap_or(""), e.message(lang).to_owned()))
-            .collect();
+        page.errors = errors.iter().map(|e| (e.field.unwrap_or(""), e.message(lang).to_owned())).collect();
         return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     }
     let hash = passwords::hash_password(form.new_password).await?;
@@ -476,8 +375,7 @@ pub async fn change_password(
     let mut page = account_page(&state, ctx, account).await?;
     page.notice = Some("account.password_changed");
     let mut r = render(&page);
-    r.headers_mut()
-        .append(SET_COOKIE, super::session_cookie(&state, &session));
+    r.headers_mut().append(SET_COOKIE, super::session_cookie(&state, &session));
     Ok(r)
 }
 
@@ -487,13 +385,9 @@ pub async fn logout_everywhere(
     user: CurrentUser,
     ClientIp(ip): ClientIp,
 ) -> AppResult<Response> {
-    state
-        .store
-        .delete_sessions_of(&AuditContext::account(user.id(), ip), user.id())
-        .await?;
+    state.store.delete_sessions_of(&AuditContext::account(user.id(), ip), user.id()).await?;
     let mut r = redirect("/login");
-    r.headers_mut()
-        .append(SET_COOKIE, super::clear_session_cookie(&state));
+    r.headers_mut().append(SET_COOKIE, super::clear_session_cookie(&state));
     Ok(r)
 }
 
@@ -547,10 +441,7 @@ pub async fn revoke_token(
     ClientIp(ip): ClientIp,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    state
-        .store
-        .revoke_api_token(&AuditContext::account(user.id(), ip), user.id(), id)
-        .await?;
+    state.store.revoke_api_token(&AuditContext::account(user.id(), ip), user.id(), id).await?;
     Ok(redirect("/account#tokens"))
 }
 
@@ -573,9 +464,7 @@ pub async fn add_organisation(
 ) -> AppResult<Response> {
     let lang = ctx.lang_code();
     let mut errors = Vec::new();
-    let tax_code = TaxCode::parse(&form.tax_code)
-        .map_err(|e| errors.push(AppError::from(e)))
-        .ok();
+    let tax_code = TaxCode::parse(&form.tax_code).map_err(|e| errors.push(AppError::from(e))).ok();
     let name = clean_line(&form.name);
     if name.chars().count() < 2 {
         errors.push(AppError::invalid_field(
@@ -607,9 +496,6 @@ pub async fn add_organisation(
         return Ok(redirect("/account#organisations"));
     }
     let mut page = account_page(&state, ctx, user.0.account).await?;
-    page.errors = errors
-        .iter()
-        .map(|e| (e.field.unwrap_or("tax_code"), e.message(lang).to_owned()))
-        .collect();
+    page.errors = errors.iter().map(|e| (e.field.unwrap_or("tax_code"), e.message(lang).to_owned())).collect();
     Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }

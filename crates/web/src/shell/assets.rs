@@ -8,26 +8,10 @@ use axum::response::{IntoResponse, Response};
 
 /// Every embedded asset: file name, content type, bytes.
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../static/app.css"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../static/app.js"),
-    ),
-    (
-        "htmx.min.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../static/htmx.min.js"),
-    ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_bytes!("../../static/favicon.svg"),
-    ),
+    ("app.css", "text/css; charset=utf-8", include_bytes!("../../static/app.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/htmx.min.js")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
 ];
 
 /// `GET /static/{name}`.
@@ -35,12 +19,8 @@ pub async fn serve_asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|(n, _, _)| *n == name) {
         Some((_, content_type, bytes)) => {
             let mut r = (*bytes).into_response();
-            r.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-            r.headers_mut().insert(
-                CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            );
+            r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
             r
         }
         None => StatusCode::NOT_FOUND.into_response(),

@@ -65,10 +65,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 }
 
 fn client_ip(parts: &Parts) -> Option<String> {
-    parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+    parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 /// A fresh random secret, hex encoded (256 bits).
@@ -98,18 +95,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 /// A `Set-Cookie` value with the platform's defaults (HttpOnly, SameSite=Lax, Secure behind TLS).
 pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let text = format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
-    );
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Resolve the caller and enforce CSRF on unsafe methods.
@@ -120,12 +111,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             if let Some(token) = new_csrf_cookie {
                 response.headers_mut().append(
                     SET_COOKIE,
-                    set_cookie(
-                        CSRF_COOKIE,
-                        &token,
-                        60 * 60 * 24 * 30,
-                        state.config.secure_cookies,
-                    ),
+                    set_cookie(CSRF_COOKIE, &token, 60 * 60 * 24 * 30, state.config.secure_cookies),
                 );
             }
             response
@@ -134,43 +120,23 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
-async fn authenticate_inner(
-    state: &AppState,
-    req: Request,
-) -> Result<(Request, Option<String>), AppError> {
+async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, Option<String>), AppError> {
     let headers = req.headers();
     let mut new_csrf_cookie = None;
     let auth = if let Some(bearer) = bearer_token(headers) {
-        let account = state
-            .store
-            .account_for_api_token(&hash_secret(&bearer))
-            .await?
-            .ok_or_else(invalid_token)?;
-        RequestAuth {
-            identity: Some(Identity {
-                account,
-                via: AuthVia::ApiToken,
-            }),
-            csrf_token: String::new(),
-        }
+        let account = state.store.account_for_api_token(&hash_secret(&bearer)).await?.ok_or_else(invalid_token)?;
+        RequestAuth { identity: Some(Identity { account, via: AuthVia::ApiToken }), csrf_token: String::new() }
     } else {
         let session = match cookie(headers, SESSION_COOKIE) {
             Some(secret) => {
                 let id_hash = hash_secret(&secret);
-                state
-                    .store
-                    .session(&id_hash, chrono::Utc::now())
-                    .await?
-                    .map(|s| (s, id_hash))
+                state.store.session(&id_hash, chrono::Utc::now()).await?.map(|s| (s, id_hash))
             }
             None => None,
         };
         match session {
             Some((session, id_hash)) => RequestAuth {
-                identity: Some(Identity {
-                    account: session.account,
-                    via: AuthVia::Session { id_hash },
-                }),
+                identity: Some(Identity { account: session.account, via: AuthVia::Session { id_hash } }),
                 csrf_token: session.csrf_token,
             },
             None => {
@@ -181,27 +147,14 @@ async fn authenticate_inner(
                         new_csrf_cookie = Some(token.clone());
                         token
                     });
-                RequestAuth {
-                    identity: None,
-                    csrf_token: token,
-                }
+                RequestAuth { identity: None, csrf_token: token }
             }
         }
     };
 
     let needs_check = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !matches!(
-            auth.identity,
-            Some(Identity {
-                via: AuthVia::ApiToken,
-                ..
-            })
-        );
-    let req = if needs_check {
-        check_csrf(req, &auth).await?
-    } else {
-        req
-    };
+        && !matches!(auth.identity, Some(Identity { via: AuthVia::ApiToken, .. }));
+    let req = if needs_check { check_csrf(req, &auth).await? } else { req };
     let mut req = req;
     req.extensions_mut().insert(auth);
     Ok((req, new_csrf_cookie))
@@ -209,9 +162,7 @@ async fn authenticate_inner(
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim().to_owned())
 }
 
@@ -228,22 +179,14 @@ fn invalid_token() -> AppError {
 /// refused outright when the browser says so (`Sec-Fetch-Site`). The JSON login endpoint is the
 /// one exception: it has no session yet, and cross-site JSON posts are blocked by CORS preflight.
 async fn check_csrf(req: Request, auth: &RequestAuth) -> Result<Request, AppError> {
-    if req
-        .headers()
-        .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
-    {
+    if req.headers().get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
         return Err(AppError::csrf());
     }
     if req.uri().path() == "/api/v1/auth/login" {
         return Ok(req);
     }
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(sent, &auth.csrf_token) {
-            Ok(req)
-        } else {
-            Err(AppError::csrf())
-        };
+        return if constant_time_eq(sent, &auth.csrf_token) { Ok(req) } else { Err(AppError::csrf()) };
     }
     let is_form = req
         .headers()
@@ -254,20 +197,16 @@ async fn check_csrf(req: Request, auth: &RequestAuth) -> Result<Request, AppErro
         return Err(AppError::csrf());
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| {
-            AppError::new(
-                "form_too_large",
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "Biểu mẫu quá lớn.",
-                "The form is too large.",
-            )
-        })?;
-    let sent = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
+        AppError::new(
+            "form_too_large",
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "Biểu mẫu quá lớn.",
+            "The form is too large.",
+        )
+    })?;
+    let sent =
+        form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()).unwrap_or_default();
     if !constant_time_eq(&sent, &auth.csrf_token) {
         return Err(AppError::csrf());
     }
@@ -297,12 +236,7 @@ pub struct MaybeUser(pub Option<Identity>);
 impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeUser(
-            parts
-                .extensions
-                .get::<RequestAuth>()
-                .and_then(|a| a.identity.clone()),
-        ))
+        Ok(MaybeUser(parts.extensions.get::<RequestAuth>().and_then(|a| a.identity.clone())))
     }
 }
 
@@ -313,26 +247,13 @@ impl CurrentUser {
     }
 
     /// Require one of `roles` on `unit` (granted there or on an ancestor), else 403.
-    pub async fn require_role_on(
-        &self,
-        state: &AppState,
-        roles: &[Role],
-        unit: &UnitCode,
-    ) -> Result<(), AppError> {
-        if state.store.has_role_on(self.id(), roles, unit).await? {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
+    pub async fn require_role_on(&self, state: &AppState, roles: &[Role], unit: &UnitCode) -> Result<(), AppError> {
+        if state.store.has_role_on(self.id(), roles, unit).await? { Ok(()) } else { Err(AppError::forbidden()) }
     }
 
     /// Require one of `roles` on any unit at all (for pages that list what the role may see).
     pub async fn require_any_role(&self, state: &AppState, roles: &[Role]) -> Result<(), AppError> {
         let grants = state.store.grants_of(self.id()).await?;
-        if grants.iter().any(|g| roles.contains(&g.role)) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
+        if grants.iter().any(|g| roles.contains(&g.role)) { Ok(()) } else { Err(AppError::forbidden()) }
     }
 }

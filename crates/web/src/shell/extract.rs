@@ -21,40 +21,28 @@ pub struct AppQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppForm<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(req, state)
-            .await
-            .map(|axum::Form(v)| AppForm(v))
-            .map_err(|e: FormRejection| {
-                AppError::new(
-                    "form_invalid",
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!(
-                        "Biểu mẫu không hợp lệ: {}. Hãy kiểm tra các trường và gửi lại.",
-                        e.body_text()
-                    ),
-                    format!(
-                        "The form is not valid: {}. Check the fields and submit again.",
-                        e.body_text()
-                    ),
-                )
-            })
+        axum::Form::<T>::from_request(req, state).await.map(|axum::Form(v)| AppForm(v)).map_err(|e: FormRejection| {
+            AppError::new(
+                "form_invalid",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Biểu mẫu không hợp lệ: {}. Hãy kiểm tra các trường và gửi lại.", e.body_text()),
+                format!("The form is not valid: {}. Check the fields and submit again.", e.body_text()),
+            )
+        })
     }
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
-            .await
-            .map(|axum::Json(v)| AppJson(v))
-            .map_err(|e: JsonRejection| {
-                AppError::new(
-                    "json_invalid",
-                    e.status(),
-                    format!("Nội dung JSON không hợp lệ: {}", e.body_text()),
-                    format!("The JSON body is not valid: {}", e.body_text()),
-                )
-            })
+        axum::Json::<T>::from_request(req, state).await.map(|axum::Json(v)| AppJson(v)).map_err(|e: JsonRejection| {
+            AppError::new(
+                "json_invalid",
+                e.status(),
+                format!("Nội dung JSON không hợp lệ: {}", e.body_text()),
+                format!("The JSON body is not valid: {}", e.body_text()),
+            )
+        })
     }
 }
 

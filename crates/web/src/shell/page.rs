@@ -100,10 +100,7 @@ pub fn request_lang(parts: &Parts) -> Lang {
 
 impl FromRequestParts<AppState> for PageContext {
     type Rejection = AppError;
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = parts.extensions.get::<RequestAuth>().cloned();
         let user = match auth.as_ref().and_then(|a| a.identity.as_ref()) {
             Some(identity) => {
@@ -118,11 +115,7 @@ impl FromRequestParts<AppState> for PageContext {
         };
         Ok(PageContext {
             lang: request_lang(parts),
-            here: parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "/".into()),
+            here: parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
             csrf_token: auth.map(|a| a.csrf_token).unwrap_or_default(),
             user,
         })
@@ -161,11 +154,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let lang = request_lang(&parts);
     let is_api = parts.uri.path().starts_with("/api/") || parts.uri.path().starts_with("/sta/");
-    let here = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "/".into());
+    let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
     let csrf_token = cookie(&parts.headers, crate::shell::auth::CSRF_COOKIE).unwrap_or_default();
     let is_htmx = parts.headers.contains_key("hx-request");
     let response = next.run(Request::from_parts(parts, body)).await;
@@ -173,11 +162,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         return response;
     };
     let mut out = if is_api {
-        (
-            err.status,
-            Json(ApiErrorBody::from_error(&err, lang.code())),
-        )
-            .into_response()
+        (err.status, Json(ApiErrorBody::from_error(&err, lang.code()))).into_response()
     } else if err.code == "login_required" {
         let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
         let target = format!("/login?next={next}");
@@ -191,12 +176,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         r
     } else {
         let page = ErrorPage {
-            ctx: PageContext {
-                lang,
-                here,
-                csrf_token,
-                user: None,
-            },
+            ctx: PageContext { lang, here, csrf_token, user: None },
             status: err.status.as_u16(),
             message: err.message(lang.code()).to_owned(),
             code: err.code,
@@ -226,23 +206,14 @@ pub async fn switch_language(
     }
     r.headers_mut().append(
         axum::http::header::SET_COOKIE,
-        crate::shell::auth::set_cookie(
-            LANG_COOKIE,
-            lang.code(),
-            60 * 60 * 24 * 365,
-            state.config.secure_cookies,
-        ),
+        crate::shell::auth::set_cookie(LANG_COOKIE, lang.code(), 60 * 60 * 24 * 365, state.config.secure_cookies),
     );
     r
 }
 
 /// Only same-site paths are followed after a switch or a login (no open redirects).
 pub fn safe_local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next } else { "/" }
 }
 
 /// A 303 to `to`.

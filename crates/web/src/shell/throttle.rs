@@ -24,19 +24,11 @@ impl Default for LoginThrottle {
 impl LoginThrottle {
     /// Custom limits (tests use small ones).
     pub fn new(window: Duration, per_account: usize, per_ip: usize) -> Self {
-        Self {
-            failures: Mutex::new(HashMap::new()),
-            window,
-            per_account,
-            per_ip,
-        }
+        Self { failures: Mutex::new(HashMap::new()), window, per_account, per_ip }
     }
 
     fn keys(account: &str, ip: Option<&str>) -> [(String, bool); 2] {
-        [
-            (format!("account:{}", account.to_lowercase()), true),
-            (format!("ip:{}", ip.unwrap_or("unknown")), false),
-        ]
+        [(format!("account:{}", account.to_lowercase()), true), (format!("ip:{}", ip.unwrap_or("unknown")), false)]
     }
 
     /// `Err(wait)` when the account or the address is blocked right now.
@@ -45,16 +37,9 @@ impl LoginThrottle {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = None;
         for (key, is_account) in Self::keys(account, ip) {
-            let limit = if is_account {
-                self.per_account
-            } else {
-                self.per_ip
-            };
+            let limit = if is_account { self.per_account } else { self.per_ip };
             if let Some(times) = map.get_mut(&key) {
-                while times
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= self.window)
-                {
+                while times.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
                     times.pop_front();
                 }
                 if times.len() >= limit
@@ -77,11 +62,7 @@ impl LoginThrottle {
         }
         if map.len() > 100_000 {
             let window = self.window;
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
+            map.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < window));
         }
     }
 

@@ -40,9 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&smartcity_domain::time::TZ)
-        .date_naive()
+    chrono::Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive()
 }
 
 /// A unit as the API shows it.
@@ -117,12 +115,7 @@ pub struct UnitListQuery {
 }
 
 async fn filtered_units(state: &AppState, query: &UnitListQuery) -> AppResult<Vec<Unit>> {
-    let kind = query
-        .kind
-        .as_deref()
-        .filter(|k| !k.is_empty())
-        .map(UnitKind::parse)
-        .transpose()?;
+    let kind = query.kind.as_deref().filter(|k| !k.is_empty()).map(UnitKind::parse).transpose()?;
     let needle = query.q.as_deref().map(fold_vietnamese).unwrap_or_default();
     let day = today();
     Ok(state
@@ -149,32 +142,14 @@ pub async fn api_list(
     State(state): State<AppState>,
     AppQuery(query): AppQuery<UnitListQuery>,
 ) -> AppResult<Json<Vec<UnitView>>> {
-    Ok(Json(
-        filtered_units(&state, &query)
-            .await?
-            .iter()
-            .map(UnitView::from_unit)
-            .collect(),
-    ))
+    Ok(Json(filtered_units(&state, &query).await?.iter().map(UnitView::from_unit).collect()))
 }
 
-async fn unit_detail(
-    state: &AppState,
-    code: &str,
-) -> AppResult<(Unit, Vec<Unit>, Vec<UnitChange>)> {
+async fn unit_detail(state: &AppState, code: &str) -> AppResult<(Unit, Vec<Unit>, Vec<UnitChange>)> {
     let code = UnitCode::parse(code)?;
-    let unit = state
-        .store
-        .unit(&code)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let children = state
-        .store
-        .list_units()
-        .await?
-        .into_iter()
-        .filter(|u| u.parent_code.as_ref() == Some(&unit.code))
-        .collect();
+    let unit = state.store.unit(&code).await?.ok_or_else(AppError::not_found)?;
+    let children =
+        state.store.list_units().await?.into_iter().filter(|u| u.parent_code.as_ref() == Some(&unit.code)).collect();
     let changes = state.store.unit_changes(&code).await?;
     Ok((unit, children, changes))
 }
@@ -185,10 +160,7 @@ async fn unit_detail(
     responses((status = 200, description = "The unit", body = UnitDetail),
               (status = 404, description = "No such unit", body = ApiErrorBody),
               (status = 422, description = "Malformed code", body = ApiErrorBody)))]
-pub async fn api_get(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-) -> AppResult<Json<UnitDetail>> {
+pub async fn api_get(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<UnitDetail>> {
     let (unit, children, changes) = unit_detail(&state, &code).await?;
     Ok(Json(UnitDetail {
         unit: UnitView::from_unit(&unit),
@@ -233,11 +205,7 @@ pub async fn api_locate(
     AppQuery(q): AppQuery<LocateQuery>,
 ) -> AppResult<Json<UnitView>> {
     let point = GeoPoint::new(q.lat, q.lon)?;
-    let unit = state
-        .store
-        .locate_unit(point, today())
-        .await?
-        .ok_or_else(outside_hue)?;
+    let unit = state.store.locate_unit(point, today()).await?.ok_or_else(outside_hue)?;
     Ok(Json(UnitView::from_unit(&unit)))
 }
 
@@ -266,29 +234,14 @@ pub struct ListPageQuery {
     lon: String,
 }
 
-async fn list_page_data(
-    state: &AppState,
-    ctx: PageContext,
-    query: ListPageQuery,
-    admin: bool,
-) -> AppResult<ListPage> {
-    let units = filtered_units(
-        state,
-        &UnitListQuery {
-            kind: None,
-            include_ended: admin,
-            q: Some(query.q.clone()),
-        },
-    )
-    .await?;
+async fn list_page_data(state: &AppState, ctx: PageContext, query: ListPageQuery, admin: bool) -> AppResult<ListPage> {
+    let units =
+        filtered_units(state, &UnitListQuery { kind: None, include_ended: admin, q: Some(query.q.clone()) }).await?;
     let lang = ctx.lang_code();
     let located = if query.lat.trim().is_empty() && query.lon.trim().is_empty() {
         None
     } else {
-        let parsed = match (
-            query.lat.trim().parse::<f64>(),
-            query.lon.trim().parse::<f64>(),
-        ) {
+        let parsed = match (query.lat.trim().parse::<f64>(), query.lon.trim().parse::<f64>()) {
             (Ok(lat), Ok(lon)) => GeoPoint::new(lat, lon).map_err(AppError::from),
             _ => Err(AppError::invalid_field(
                 "lat",
@@ -298,11 +251,9 @@ async fn list_page_data(
             )),
         };
         Some(match parsed {
-            Ok(point) => state
-                .store
-                .locate_unit(point, today())
-                .await?
-                .ok_or_else(|| outside_hue().message(lang).to_owned()),
+            Ok(point) => {
+                state.store.locate_unit(point, today()).await?.ok_or_else(|| outside_hue().message(lang).to_owned())
+            }
             Err(e) => Err(e.message(lang).to_owned()),
         })
     };
@@ -350,12 +301,7 @@ async fn detail_data(
 ) -> AppResult<DetailPage> {
     let (unit, children, changes) = unit_detail(state, code).await?;
     let can_admin = match user {
-        Some(u) => {
-            state
-                .store
-                .has_role_on(u.id(), &[Role::Administrator], &unit.code)
-                .await?
-        }
+        Some(u) => state.store.has_role_on(u.id(), &[Role::Administrator], &unit.code).await?,
         None => false,
     };
     let parent = match &unit.parent_code {
@@ -396,9 +342,7 @@ pub async fn detail_page(
     Path(code): Path<String>,
 ) -> AppResult<Response> {
     let user = user.map(CurrentUser);
-    Ok(render(
-        &detail_data(&state, ctx, user.as_ref(), &code).await?,
-    ))
+    Ok(render(&detail_data(&state, ctx, user.as_ref(), &code).await?))
 }
 
 /// `GET /admin/units`: all units, ended ones included, and the form to add one.
@@ -408,8 +352,7 @@ pub async fn admin_list(
     user: CurrentUser,
     AppQuery(q): AppQuery<ListPageQuery>,
 ) -> AppResult<Response> {
-    user.require_any_role(&state, &[Role::Administrator])
-        .await?;
+    user.require_any_role(&state, &[Role::Administrator]).await?;
     Ok(render(&list_page_data(&state, ctx, q, true).await?))
 }
 
@@ -448,27 +391,19 @@ pub async fn create(
     AppForm(form): AppForm<CreateForm>,
 ) -> AppResult<Response> {
     let attempt = async {
-        let parent = UnitCode::parse(&form.parent_code)
-            .map_err(|e| AppError::from(e).with_field("parent_code"))?;
-        user.require_role_on(&state, &[Role::Administrator], &parent)
-            .await?;
+        let parent = UnitCode::parse(&form.parent_code).map_err(|e| AppError::from(e).with_field("parent_code"))?;
+        user.require_role_on(&state, &[Role::Administrator], &parent).await?;
         let new = NewUnit {
             code: UnitCode::parse(&form.code)?,
             parent_code: Some(parent),
             kind: UnitKind::parse(&form.kind)?,
             name_vi: validate_unit_name(&form.name_vi)?,
-            name_en: validate_unit_name(&form.name_en)
-                .map_err(|e| AppError::from(e).with_field("name_en"))?,
+            name_en: validate_unit_name(&form.name_en).map_err(|e| AppError::from(e).with_field("name_en"))?,
             lat: None,
             lon: None,
             valid_from: parse_date("valid_from", &form.valid_from)?,
         };
-        Ok::<_, AppError>(
-            state
-                .store
-                .create_unit(&AuditContext::account(user.id(), ip.clone()), new)
-                .await?,
-        )
+        Ok::<_, AppError>(state.store.create_unit(&AuditContext::account(user.id(), ip.clone()), new).await?)
     };
     match attempt.await {
         Ok(unit) => Ok(redirect(&format!("/units/{}", unit.code))),
@@ -503,8 +438,7 @@ where
     Fut: std::future::Future<Output = AppResult<()>>,
 {
     let unit_code = UnitCode::parse(code)?;
-    user.require_role_on(state, &[Role::Administrator], &unit_code)
-        .await?;
+    user.require_role_on(state, &[Role::Administrator], &unit_code).await?;
     match action(unit_code).await {
         Ok(()) => Ok(redirect(&format!("/units/{code}"))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
@@ -530,12 +464,9 @@ pub async fn rename(
     let (audit, store) = (&audit, &state.store);
     admin_action(&state, ctx, &user, &code, |unit| async move {
         let name_vi = validate_unit_name(&form.name_vi)?;
-        let name_en = validate_unit_name(&form.name_en)
-            .map_err(|e| AppError::from(e).with_field("name_en"))?;
+        let name_en = validate_unit_name(&form.name_en).map_err(|e| AppError::from(e).with_field("name_en"))?;
         let effective = parse_date("effective_on", &form.effective_on)?;
-        store
-            .rename_unit(audit, &unit, &name_vi, &name_en, effective)
-            .await?;
+        store.rename_unit(audit, &unit, &name_vi, &name_en, effective).await?;
         Ok(())
     })
     .await
@@ -563,16 +494,10 @@ pub async fn merge(
     let user_ref = &user;
     let state_ref = &state;
     admin_action(&state, ctx, &user, &code, |unit| async move {
-        let target =
-            UnitCode::parse(&form.target).map_err(|e| AppError::from(e).with_field("target"))?;
-        user_ref
-            .require_role_on(state_ref, &[Role::Administrator], &target)
-            .await?;
+        let target = UnitCode::parse(&form.target).map_err(|e| AppError::from(e).with_field("target"))?;
+        user_ref.require_role_on(state_ref, &[Role::Administrator], &target).await?;
         let effective = parse_date("effective_on", &form.effective_on)?;
-        state_ref
-            .store
-            .merge_units(&audit, &[unit], &target, effective)
-            .await?;
+        state_ref.store.merge_units(&audit, &[unit], &target, effective).await?;
         Ok(())
     })
     .await

@@ -53,21 +53,14 @@ impl TestResponse {
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 
     /// Value of a cookie this response sets.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                v.strip_prefix(&format!("{name}="))
-                    .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
-            })
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+            v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+        })
     }
 }
 
@@ -93,37 +86,13 @@ impl TestApp {
             lon: None,
             valid_from: day(2025, 7, 1),
         };
+        store.create_unit(&ctx, unit("46", None, UnitKind::City, "Thành phố Huế", "Huế City")).await.unwrap();
         store
-            .create_unit(
-                &ctx,
-                unit("46", None, UnitKind::City, "Thành phố Huế", "Huế City"),
-            )
+            .create_unit(&ctx, unit(WARD_A, Some("46"), UnitKind::Ward, "Phường Phú Xuân", "Phu Xuan Ward"))
             .await
             .unwrap();
         store
-            .create_unit(
-                &ctx,
-                unit(
-                    WARD_A,
-                    Some("46"),
-                    UnitKind::Ward,
-                    "Phường Phú Xuân",
-                    "Phu Xuan Ward",
-                ),
-            )
-            .await
-            .unwrap();
-        store
-            .create_unit(
-                &ctx,
-                unit(
-                    WARD_B,
-                    Some("46"),
-                    UnitKind::Ward,
-                    "Phường Thuận Hóa",
-                    "Thuan Hoa Ward",
-                ),
-            )
+            .create_unit(&ctx, unit(WARD_B, Some("46"), UnitKind::Ward, "Phường Thuận Hóa", "Thuan Hoa Ward"))
             .await
             .unwrap();
         store
@@ -141,25 +110,16 @@ impl TestApp {
             .unwrap();
         let square = serde_json::json!({"type": "Polygon", "coordinates": [[[107.5, 16.4], [107.6, 16.4], [107.6, 16.5], [107.5, 16.5], [107.5, 16.4]]]});
         store
-            .set_unit_boundary(
-                &ctx,
-                &UnitCode::parse(WARD_A).unwrap(),
-                &Area::from_geojson_geometry(&square).unwrap(),
-            )
+            .set_unit_boundary(&ctx, &UnitCode::parse(WARD_A).unwrap(), &Area::from_geojson_geometry(&square).unwrap())
             .await
             .unwrap();
         let state = AppState::new(store.store(), WebConfig::default()).with_throttle(throttle);
-        TestApp {
-            router: router(state),
-            store,
-        }
+        TestApp { router: router(state), store }
     }
 
     /// A staff account holding `grants`, with password [`PASSWORD`].
     pub async fn staff(&self, email: &str, grants: &[(Role, &str)]) -> Uuid {
-        let hash = smartcity_web::passwords::hash_password(PASSWORD.into())
-            .await
-            .unwrap();
+        let hash = smartcity_web::passwords::hash_password(PASSWORD.into()).await.unwrap();
         let account = self
             .store
             .create_account(
@@ -177,12 +137,7 @@ impl TestApp {
             .unwrap();
         for (role, unit) in grants {
             self.store
-                .grant_role(
-                    &AuditContext::system("test"),
-                    account.id,
-                    *role,
-                    &UnitCode::parse(unit).unwrap(),
-                )
+                .grant_role(&AuditContext::system("test"), account.id, *role, &UnitCode::parse(unit).unwrap())
                 .await
                 .unwrap();
         }
@@ -191,9 +146,7 @@ impl TestApp {
 
     /// A citizen account with an ID number, password [`PASSWORD`].
     pub async fn citizen(&self, email: &str, citizen_id: &str) -> Uuid {
-        let hash = smartcity_web::passwords::hash_password(PASSWORD.into())
-            .await
-            .unwrap();
+        let hash = smartcity_web::passwords::hash_password(PASSWORD.into()).await.unwrap();
         self.store
             .create_account(
                 &AuditContext::system("test"),
@@ -214,18 +167,13 @@ impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
         let mut req = req;
         if req.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
-            req.extensions_mut()
-                .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         }
         let response = self.router.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        TestResponse {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     pub async fn get(&self, path: &str, session: Option<&Session>) -> TestResponse {
@@ -237,83 +185,46 @@ impl TestApp {
     }
 
     /// Post a form the way the page would, with the session's CSRF token in `_csrf`.
-    pub async fn post_form(
-        &self,
-        path: &str,
-        session: Option<&Session>,
-        fields: &[(&str, &str)],
-    ) -> TestResponse {
+    pub async fn post_form(&self, path: &str, session: Option<&Session>, fields: &[(&str, &str)]) -> TestResponse {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if let Some(s) = session {
             all.push(("_csrf", &s.csrf));
         }
-        self.post_form_raw(path, session.map(|s| s.cookie.as_str()), &all)
-            .await
+        self.post_form_raw(path, session.map(|s| s.cookie.as_str()), &all).await
     }
 
-    pub async fn post_form_raw(
-        &self,
-        path: &str,
-        cookie: Option<&str>,
-        fields: &[(&str, &str)],
-    ) -> TestResponse {
+    pub async fn post_form_raw(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> TestResponse {
         let body: String = form_encode(fields);
-        let mut req =
-            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
-    pub async fn post_json(
-        &self,
-        path: &str,
-        session: Option<&Session>,
-        body: serde_json::Value,
-    ) -> TestResponse {
+    pub async fn post_json(&self, path: &str, session: Option<&Session>, body: serde_json::Value) -> TestResponse {
         let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
         if let Some(s) = session {
-            req = req
-                .header(header::COOKIE, &s.cookie)
-                .header("x-csrf-token", &s.csrf);
+            req = req.header(header::COOKIE, &s.cookie).header("x-csrf-token", &s.csrf);
         }
-        self.send(req.body(Body::from(body.to_string())).unwrap())
-            .await
+        self.send(req.body(Body::from(body.to_string())).unwrap()).await
     }
 
     /// Log in through the JSON API and keep the cookie and CSRF token.
     pub async fn login(&self, email: &str) -> Session {
         let r = self
-            .post_json(
-                "/api/v1/auth/login",
-                None,
-                serde_json::json!({"identifier": email, "password": PASSWORD}),
-            )
+            .post_json("/api/v1/auth/login", None, serde_json::json!({"identifier": email, "password": PASSWORD}))
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::OK,
-            "login of {email} failed: {}",
-            r.body
-        );
+        assert_eq!(r.status, StatusCode::OK, "login of {email} failed: {}", r.body);
         let secret = r.set_cookie("sc_session").expect("session cookie");
-        Session {
-            cookie: format!("sc_session={secret}"),
-            csrf: r.json()["csrf_token"].as_str().unwrap().to_owned(),
-        }
+        Session { cookie: format!("sc_session={secret}"), csrf: r.json()["csrf_token"].as_str().unwrap().to_owned() }
     }
 
     /// An anonymous browser: the CSRF cookie a first page view hands out.
     pub async fn anonymous(&self) -> Session {
         let r = self.get("/register", None).await;
-        let token = r
-            .set_cookie("sc_csrf")
-            .expect("csrf cookie for anonymous visitor");
-        Session {
-            cookie: format!("sc_csrf={token}"),
-            csrf: token,
-        }
+        let token = r.set_cookie("sc_csrf").expect("csrf cookie for anonymous visitor");
+        Session { cookie: format!("sc_csrf={token}"), csrf: token }
     }
 }
 

@@ -18,10 +18,7 @@ async fn pages_are_vietnamese_by_default_and_switch_to_english() {
     assert_eq!(switch.location(), Some("/login"));
     assert_eq!(switch.set_cookie("lang").as_deref(), Some("en"));
 
-    let req = axum::http::Request::get("/login")
-        .header("cookie", "lang=en")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let req = axum::http::Request::get("/login").header("cookie", "lang=en").body(axum::body::Body::empty()).unwrap();
     let english = app.send(req).await;
     assert!(english.body.contains(r#"<html lang="en">"#));
     assert!(english.body.contains("Email or phone"));
@@ -42,15 +39,11 @@ async fn unsafe_requests_without_the_csrf_token_are_refused() {
     let session = app.login("officer@hue.test").await;
 
     // A form post with the session cookie but no token.
-    let r = app
-        .post_form_raw("/logout", Some(&session.cookie), &[])
-        .await;
+    let r = app.post_form_raw("/logout", Some(&session.cookie), &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("csrf_token_invalid"));
     // A wrong token.
-    let r = app
-        .post_form_raw("/logout", Some(&session.cookie), &[("_csrf", "0000")])
-        .await;
+    let r = app.post_form_raw("/logout", Some(&session.cookie), &[("_csrf", "0000")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // JSON API with the cookie but without the header.
     let req = axum::http::Request::post("/api/v1/auth/logout")
@@ -61,17 +54,11 @@ async fn unsafe_requests_without_the_csrf_token_are_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["error"], "csrf_token_invalid");
     // Still logged in after all three.
-    assert_eq!(
-        app.get("/account", Some(&session)).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/account", Some(&session)).await.status, StatusCode::OK);
     // The right token works.
     let r = app.post_form("/logout", Some(&session), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.get("/account", Some(&session)).await.status,
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.get("/account", Some(&session)).await.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -95,12 +82,7 @@ async fn api_errors_are_json_with_both_languages_and_pages_are_html() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     let body = api.json();
     assert_eq!(body["error"], "not_found");
-    assert!(
-        body["message_vi"]
-            .as_str()
-            .unwrap()
-            .contains("Không tìm thấy")
-    );
+    assert!(body["message_vi"].as_str().unwrap().contains("Không tìm thấy"));
     assert!(body["message_en"].as_str().unwrap().contains("not found"));
 
     let page = app.get("/no-such-page", None).await;
@@ -109,12 +91,7 @@ async fn api_errors_are_json_with_both_languages_and_pages_are_html() {
     assert!(page.body.contains("Không tìm thấy"));
 
     let english = app.get("/api/v1/units/99999?lang=en", None).await;
-    assert!(
-        english.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("not found")
-    );
+    assert!(english.json()["message"].as_str().unwrap().contains("not found"));
 }
 
 #[tokio::test]
@@ -137,11 +114,7 @@ async fn health_readiness_and_metrics_answer() {
     assert!(ready.body.starts_with("ready"));
     app.get("/", None).await;
     let metrics = app.get("/metrics", None).await;
-    assert!(
-        metrics.body.contains("http_requests_total"),
-        "{}",
-        metrics.body
-    );
+    assert!(metrics.body.contains("http_requests_total"), "{}", metrics.body);
 }
 
 #[tokio::test]
@@ -149,22 +122,9 @@ async fn static_assets_are_embedded() {
     let app = TestApp::new().await;
     let css = app.get("/static/app.css", None).await;
     assert_eq!(css.status, StatusCode::OK);
-    assert!(
-        css.headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/css")
-    );
-    assert!(
-        app.get("/static/htmx.min.js", None)
-            .await
-            .body
-            .contains("htmx")
-    );
-    assert_eq!(
-        app.get("/static/missing.js", None).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert!(css.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(app.get("/static/htmx.min.js", None).await.body.contains("htmx"));
+    assert_eq!(app.get("/static/missing.js", None).await.status, StatusCode::NOT_FOUND);
 }
 
 /// Every `/api/v1` route the router serves is in the OpenAPI document, and vice versa.
@@ -177,12 +137,7 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(path, ops)| {
-            ops.as_object()
-                .unwrap()
-                .keys()
-                .map(move |m| format!("{} {path}", m.to_uppercase()))
-        })
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| format!("{} {path}", m.to_uppercase())))
         .collect();
     let served: std::collections::BTreeSet<String> = [
         "POST /api/v1/auth/login",

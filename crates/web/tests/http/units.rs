@@ -35,21 +35,15 @@ async fn one_unit_comes_with_children_and_history() {
 #[tokio::test]
 async fn locate_finds_the_ward_containing_a_point_and_404s_outside_hue() {
     let app = TestApp::new().await;
-    let inside = app
-        .get("/api/v1/units/locate?lat=16.45&lon=107.55", None)
-        .await;
+    let inside = app.get("/api/v1/units/locate?lat=16.45&lon=107.55", None).await;
     assert_eq!(inside.status, StatusCode::OK);
     assert_eq!(inside.json()["code"], WARD_A);
-    let outside = app
-        .get("/api/v1/units/locate?lat=21.03&lon=105.85", None)
-        .await;
+    let outside = app.get("/api/v1/units/locate?lat=21.03&lon=105.85", None).await;
     assert_eq!(outside.status, StatusCode::NOT_FOUND);
     assert_eq!(outside.json()["error"], "location_outside_hue");
     let out_of_range = app.get("/api/v1/units/locate?lat=95&lon=107.5", None).await;
     assert_eq!(out_of_range.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let not_a_number = app
-        .get("/api/v1/units/locate?lat=abc&lon=107.5", None)
-        .await;
+    let not_a_number = app.get("/api/v1/units/locate?lat=abc&lon=107.5", None).await;
     assert_eq!(not_a_number.status, StatusCode::BAD_REQUEST);
     assert_eq!(not_a_number.json()["error"], "query_invalid");
 }
@@ -57,8 +51,7 @@ async fn locate_finds_the_ward_containing_a_point_and_404s_outside_hue() {
 #[tokio::test]
 async fn a_merged_ward_resolves_to_its_successor() {
     let app = TestApp::new().await;
-    app.staff("admin@hue.test", &[(Role::Administrator, "46")])
-        .await;
+    app.staff("admin@hue.test", &[(Role::Administrator, "46")]).await;
     let admin = app.login("admin@hue.test").await;
     let r = app
         .post_form(
@@ -68,15 +61,9 @@ async fn a_merged_ward_resolves_to_its_successor() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let located = app
-        .get("/api/v1/units/locate?lat=16.45&lon=107.55", None)
-        .await
-        .json();
+    let located = app.get("/api/v1/units/locate?lat=16.45&lon=107.55", None).await.json();
     assert_eq!(located["code"], WARD_B);
-    let merged = app
-        .get(&format!("/api/v1/units/{WARD_A}"), None)
-        .await
-        .json();
+    let merged = app.get(&format!("/api/v1/units/{WARD_A}"), None).await.json();
     assert_eq!(merged["active"], false);
     assert_eq!(merged["successor_code"], WARD_B);
     let active = app.get("/api/v1/units?kind=ward", None).await.json();
@@ -86,8 +73,7 @@ async fn a_merged_ward_resolves_to_its_successor() {
 #[tokio::test]
 async fn administrators_add_and_rename_units_with_clear_errors() {
     let app = TestApp::new().await;
-    app.staff("admin@hue.test", &[(Role::Administrator, "46")])
-        .await;
+    app.staff("admin@hue.test", &[(Role::Administrator, "46")]).await;
     let admin = app.login("admin@hue.test").await;
     let created = app
         .post_form(
@@ -124,11 +110,7 @@ async fn administrators_add_and_rename_units_with_clear_errors() {
         .post_form(
             &format!("/admin/units/{WARD_B}/rename"),
             Some(&admin),
-            &[
-                ("name_vi", "Phường Thuận Hóa Mới"),
-                ("name_en", "New Thuan Hoa"),
-                ("effective_on", "01/07/2026"),
-            ],
+            &[("name_vi", "Phường Thuận Hóa Mới"), ("name_en", "New Thuan Hoa"), ("effective_on", "01/07/2026")],
         )
         .await;
     assert_eq!(bad_date.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -137,18 +119,11 @@ async fn administrators_add_and_rename_units_with_clear_errors() {
         .post_form(
             &format!("/admin/units/{WARD_B}/rename"),
             Some(&admin),
-            &[
-                ("name_vi", "Phường Thuận Hóa Mới"),
-                ("name_en", "New Thuan Hoa"),
-                ("effective_on", "2026-01-01"),
-            ],
+            &[("name_vi", "Phường Thuận Hóa Mới"), ("name_en", "New Thuan Hoa"), ("effective_on", "2026-01-01")],
         )
         .await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER);
-    let unit = app
-        .get(&format!("/api/v1/units/{WARD_B}"), None)
-        .await
-        .json();
+    let unit = app.get(&format!("/api/v1/units/{WARD_B}"), None).await.json();
     assert_eq!(unit["name_vi"], "Phường Thuận Hóa Mới");
     assert_eq!(unit["changes"][1]["details"]["from_vi"], "Phường Thuận Hóa");
 }

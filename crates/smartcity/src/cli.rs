@@ -1,0 +1,204 @@
+//! The command line (clap derive). Every command that touches the database takes the same
+//! [`DbArgs`]; values given here win over environment variables, the config file and defaults.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Nền tảng đô thị thông minh Huế — the Huế smart-city platform.
+#[derive(Debug, Parser)]
+#[command(name = "smartcity", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (migrates the database first).
+    Serve(ServeArgs),
+    /// Create the database if needed and bring its schema up to date.
+    Migrate(DbArgs),
+    /// Load the Huế demo data (units, boundaries, demo accounts); does nothing when already loaded.
+    Demo(DbArgs),
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write the whole database as one JSON dump (to stdout by default).
+    Export(ExportArgs),
+    /// Load a JSON dump into an empty database (all or nothing).
+    Import(ImportArgs),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// Where the database is; shared by every command that opens it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DbArgs {
+    /// Data directory; the default SQLite database is `smartcity.db` inside it [default: ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (postgres://…, postgresql://… or sqlite:PATH) instead of the data directory's SQLite file.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// TOML configuration file [default: ./smartcity.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `smartcity serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Load the demo data when it is not loaded yet, and print the demo accounts.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `smartcity user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (a citizen unless --staff).
+    Add(UserAddArgs),
+    /// Set an account's password; its sessions end.
+    Passwd(UserPasswdArgs),
+    /// Grant a role on a unit (inherited by the unit's subtree).
+    Grant(UserGrantArgs),
+}
+
+/// How a password reaches the command: typed on stdin (preferred, stays out of shell history) or
+/// as an argument.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct PasswordArgs {
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The password itself (visible in the process list and shell history; prefer --password-stdin).
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+}
+
+/// `smartcity user add`.
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Login email.
+    #[arg(long)]
+    pub email: String,
+    /// Vietnamese mobile number, also usable to log in.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Full name as shown to others.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    /// Create a staff account (cán bộ) instead of a citizen account.
+    #[arg(long)]
+    pub staff: bool,
+    /// Personal identification number (CCCD, 12 digits).
+    #[arg(long, value_name = "ID")]
+    pub citizen_id: Option<String>,
+}
+
+/// `smartcity user passwd`.
+#[derive(Debug, Clone, Args)]
+pub struct UserPasswdArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Email of the account.
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// `smartcity user grant`.
+#[derive(Debug, Clone, Args)]
+pub struct UserGrantArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Email of the account.
+    #[arg(long)]
+    pub email: String,
+    /// Role code: citizen, reception_officer, processing_officer, unit_leader, editor, ioc_operator, administrator.
+    #[arg(long)]
+    pub role: String,
+    /// Unit code: 46, a ward such as 19753, or an agency such as 46.TTHCC.
+    #[arg(long)]
+    pub unit: String,
+}
+
+/// `smartcity export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// File to write, or `-` for standard output [default: -].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// One line of JSON instead of indented JSON.
+    #[arg(long)]
+    pub compact: bool,
+}
+
+/// `smartcity import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Dump written by `smartcity export`, or `-` for standard input.
+    #[arg(long, value_name = "PATH")]
+    pub file: PathBuf,
+}
+
+/// `smartcity audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole hash chain; exit code 1 and the first broken record when it fails.
+    Verify(DbArgs),
+}
+
+impl Command {
+    /// The database options of the command (every command has them).
+    pub fn db_args(&self) -> &DbArgs {
+        match self {
+            Command::Serve(a) => &a.db,
+            Command::Migrate(db) | Command::Demo(db) => db,
+            Command::User(UserCommand::Add(a)) => &a.db,
+            Command::User(UserCommand::Passwd(a)) => &a.db,
+            Command::User(UserCommand::Grant(a)) => &a.db,
+            Command::Export(a) => &a.db,
+            Command::Import(a) => &a.db,
+            Command::Audit(AuditCommand::Verify(db)) => db,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_password_must_come_from_exactly_one_place() {
+        let both = ["smartcity", "user", "passwd", "--email", "a@b.vn", "--password", "x", "--password-stdin"];
+        assert!(Cli::try_parse_from(both).is_err());
+        let none = ["smartcity", "user", "passwd", "--email", "a@b.vn"];
+        assert!(Cli::try_parse_from(none).is_err());
+    }
+}

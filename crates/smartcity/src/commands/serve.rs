@@ -1,0 +1,119 @@
+//! `smartcity serve`: open and migrate the store, optionally load the demo, serve the router until
+//! SIGINT/SIGTERM, let requests in flight finish, then close the store. A background task purges
+//! expired sessions every hour.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use smartcity_store::{SessionStore, Store};
+use smartcity_web::{AppState, WebConfig};
+use tokio::sync::watch;
+
+use super::{Open, database_label, open_store};
+use crate::config::Settings;
+use crate::demo;
+
+/// How long requests in flight may take to finish after a shutdown signal before their
+/// connections are dropped (long-lived streams would otherwise hold the process forever).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// How often expired sessions are deleted.
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
+    let store = open_store(settings, Open::CreateIfMissing).await?;
+    tracing::info!(database = %database_label(settings), "database ready");
+    if with_demo && demo::load_demo(&store).await.context("loading the demo data")? {
+        tracing::info!("demo data loaded");
+    }
+
+    let state = AppState::new(
+        store.clone(),
+        WebConfig { secure_cookies: settings.secure_cookies, session_hours: settings.session_hours },
+    );
+    let app = smartcity_web::router(state);
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    println!("smartcity listening on http://{address}");
+    if with_demo {
+        print!("{}", demo::demo_accounts_table());
+    }
+
+    let (stopping, stop_requested) = watch::channel(false);
+    let purge = tokio::spawn(purge_expired_sessions_hourly(store.clone(), stop_requested.clone()));
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            // Receivers live until the end of this function; a send cannot fail before.
+            let _ = stopping.send(true);
+        },
+    );
+    let mut grace = stop_requested.clone();
+    tokio::select! {
+        served = server.into_future() => served.context("serving HTTP")?,
+        () = async {
+            let _ = grace.wait_for(|stop| *stop).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still running {} s after the shutdown signal; dropping them", SHUTDOWN_GRACE.as_secs()),
+    }
+    if let Err(err) = purge.await {
+        tracing::warn!(error = %err, "the session purge task ended abnormally");
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (systemd, containers).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let name = tokio::select! {
+        () = interrupt => "SIGINT",
+        () = terminate => "SIGTERM",
+    };
+    tracing::info!(signal = name, "shutting down: finishing requests in flight");
+}
+
+/// Delete expired sessions now and every hour until shutdown. A purge that has started finishes
+/// before the task notices the shutdown, so the store is never closed under it.
+async fn purge_expired_sessions_hourly(store: Store, mut stop_requested: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(SESSION_PURGE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stop = async {
+            // The guard `wait_for` returns is not `Send`; keep it inside this block.
+            let _ = stop_requested.wait_for(|stop| *stop).await;
+        };
+        tokio::select! {
+            _ = every.tick() => {}
+            () = stop => break,
+        }
+        match store.purge_expired_sessions(smartcity_store::now()).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "cannot delete expired sessions"),
+        }
+    }
+}

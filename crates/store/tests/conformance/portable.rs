@@ -1,0 +1,310 @@
+//! `portable`: a whole installation moves between databases (and between SQLite and PostgreSQL)
+//! through a dump with nothing lost, and a dump that is broken or lands on a used database changes
+//! nothing.
+
+use chrono::Duration;
+use serde_json::json;
+use smartcity_domain::geo::GeoPoint;
+use smartcity_domain::identity::{ECardNumber, Role, TaxCode};
+use smartcity_domain::units::UnitKind;
+use smartcity_store::audit::AuditEvent;
+use smartcity_store::identity::{ECardStatus, IdentityStore};
+use smartcity_store::portable::{DUMP_FORMAT, Dump, Tables};
+use smartcity_store::sessions::{NewSession, SessionStore};
+use smartcity_store::testing::{fresh_store, test_database_url};
+use smartcity_store::units::UnitStore;
+use smartcity_store::{AuditContext, AuditStore, Store, StoreError};
+
+use crate::{admin, code, new_unit, reform_day, register_an, seed_hue, square, staff};
+
+/// Session cookie hash of An's phone, live for a day after `fill`.
+const AN_SESSION: &str = "3f1c0c5e9a7b2d4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
+
+/// Put at least one row in every table, with the shapes that make a move hard: children whose
+/// parents sort after them, a merge whose successor sorts after its sources, NULLs and non-NULLs
+/// in every optional column, Vietnamese text, used and revoked tokens and cards.
+async fn fill(store: &Store) {
+    seed_hue(store).await;
+    store
+        .create_unit(&admin(), new_unit("19800", Some("46"), UnitKind::Ward, "Phường Phú Xuân mới", "New Phu Xuan"))
+        .await
+        .unwrap();
+    store.set_unit_boundary(&admin(), &code("19753"), &square(16.47, 107.58, 0.01)).await.unwrap();
+    store.set_unit_boundary(&admin(), &code("19800"), &square(16.43, 107.61, 0.0125)).await.unwrap();
+    store
+        .rename_unit(&admin(), &code("46.SYT"), "Sở Y tế Huế", "Huế Department of Health", reform_day())
+        .await
+        .unwrap();
+    store.merge_units(&admin(), &[code("19753"), code("19789")], &code("19800"), reform_day()).await.unwrap();
+
+    let an = register_an(store).await;
+    let leader = store.create_account(&admin(), staff("Đặng Thị Hoa", "hoa.dang@hue.gov.vn")).await.unwrap();
+    let clerk = store.create_account(&admin(), staff("Lê Văn Cường", "cuong.le@hue.gov.vn")).await.unwrap();
+    let gone = store.create_account(&admin(), staff("Tài khoản cũ", "cu@hue.gov.vn")).await.unwrap();
+    store.set_account_active(&admin(), gone.id, false).await.unwrap();
+    let as_leader = AuditContext::account(leader.id, Some("10.46.0.7".to_owned()));
+    let as_clerk = AuditContext::account(clerk.id, Some("10.46.0.8".to_owned()));
+    store.grant_role(&admin(), leader.id, Role::UnitLeader, &code("46")).await.unwrap();
+    store.grant_role(&as_leader, clerk.id, Role::ReceptionOfficer, &code("19800")).await.unwrap();
+
+    let tax_code = TaxCode::parse("0100109106").unwrap();
+    store.create_organisation(&as_clerk, &tax_code, "Công ty TNHH Sông Hương", "12 Lê Lợi, Huế", an.id).await.unwrap();
+    let lost = ECardNumber::from_body("1000000000001").unwrap();
+    let lost = store.issue_ecard(&as_clerk, an.id, lost.as_str(), "qr-an-lost").await.unwrap();
+    store.revoke_ecard(&as_clerk, lost.id, "Mất thẻ").await.unwrap();
+    let current = ECardNumber::from_body("1000000000002").unwrap();
+    store.issue_ecard(&as_clerk, an.id, current.as_str(), "qr-an-current").await.unwrap();
+
+    store.create_api_token(&admin(), clerk.id, "Báo cáo ngày", "sha256:used", "sc_used").await.unwrap();
+    store.account_for_api_token("sha256:used").await.unwrap();
+    let old = store.create_api_token(&admin(), clerk.id, "Cũ", "sha256:old", "sc_old").await.unwrap();
+    store.revoke_api_token(&admin(), clerk.id, old.id).await.unwrap();
+
+    let expires_at = smartcity_store::now() + Duration::days(1);
+    let phone = NewSession {
+        id_hash: AN_SESSION,
+        account_id: an.id,
+        csrf_token: "csrf-an",
+        expires_at,
+        user_agent: Some("Mozilla/5.0 (Android 14; Mobile)"),
+    };
+    store.create_session(&AuditContext::account(an.id, Some("2402:800::1".to_owned())), phone).await.unwrap();
+    let desk =
+        NewSession { id_hash: "desk", account_id: clerk.id, csrf_token: "csrf-desk", expires_at, user_agent: None };
+    store.create_session(&AuditContext::anonymous(None), desk).await.unwrap();
+
+    let read = AuditEvent {
+        action: "personal_data.read",
+        record_type: "account",
+        record_id: an.id.to_string(),
+        details: json!({"fields": ["citizen_id"], "purpose": "Tra cứu hồ sơ “khẩn”", "n": 3, "nested": {"ok": true}}),
+    };
+    store.record_audit(&as_clerk, read).await.unwrap();
+}
+
+/// What the target holds, table by table.
+async fn tables_of(store: &Store) -> Tables {
+    store.export_dump().await.unwrap().tables
+}
+
+fn expect_dump_error(result: Result<(), StoreError>, mentions: &str) {
+    match result {
+        Err(StoreError::Dump(message)) => assert!(message.contains(mentions), "{message}"),
+        other => panic!("expected a refused dump mentioning {mentions:?}, got {other:?}"),
+    }
+}
+
+/// The target behaves like the source: logins, sessions, roles, the map, cards and tokens.
+async fn assert_installation_works(store: &Store) {
+    let (an, hash) = store.account_for_login("an.nguyen@example.vn").await.unwrap().unwrap();
+    assert!(hash.starts_with("$argon2id$"));
+    let session = store.session(AN_SESSION, smartcity_store::now()).await.unwrap().unwrap();
+    assert_eq!(session.account.id, an.id);
+    let (leader, _) = store.account_for_login("hoa.dang@hue.gov.vn").await.unwrap().unwrap();
+    assert!(store.has_role_on(leader.id, &[Role::UnitLeader], &code("19800")).await.unwrap());
+    let located = store.locate_unit(GeoPoint::new(16.47, 107.58).unwrap(), reform_day()).await.unwrap();
+    assert_eq!(located.map(|u| u.code), Some(code("19800")));
+    let (card, holder) = store.ecard_holder("qr-an-current").await.unwrap().unwrap();
+    assert_eq!((card.status, holder.id), (ECardStatus::Active, an.id));
+    assert!(store.ecard_holder("qr-an-lost").await.unwrap().is_none());
+    let (gone, _) = store.account_for_login("cu@hue.gov.vn").await.unwrap().unwrap();
+    assert!(!gone.active);
+    assert!(store.account_for_api_token("sha256:used").await.unwrap().is_some());
+    assert!(store.account_for_api_token("sha256:old").await.unwrap().is_none());
+}
+
+/// Move `source`'s dump into `target`, check the copy reads back identical and verifies.
+async fn move_installation(source: &Store, target: &Store) -> Tables {
+    let dump = source.export_dump().await.unwrap();
+    let expected_records = source.verify_audit().await.unwrap().unwrap();
+
+    target.import_dump(dump.clone()).await.unwrap();
+
+    let copied = tables_of(target).await;
+    assert_eq!(copied, dump.tables);
+    assert_eq!(target.verify_audit().await.unwrap(), Ok(expected_records));
+    copied
+}
+
+#[tokio::test]
+async fn every_table_is_filled_by_the_fixture() {
+    let store = fresh_store().await;
+    fill(&store).await;
+
+    let dump = store.export_dump().await.unwrap();
+
+    assert_eq!(dump.format, DUMP_FORMAT);
+    assert_eq!(dump.source_backend, store.backend().as_str());
+    assert_eq!(Some(dump.schema_version), Store::migration_versions(store.backend()).into_iter().max());
+    for (table, rows) in dump.tables.counts() {
+        assert!(rows > 0, "the fixture leaves {table} empty, so the move tests would not cover it");
+    }
+}
+
+#[tokio::test]
+async fn a_dump_imported_into_an_empty_store_reads_back_identical_and_still_verifies() {
+    let source = fresh_store().await;
+    fill(&source).await;
+    let target = fresh_store().await;
+
+    move_installation(&source, &target).await;
+
+    assert_installation_works(&target).await;
+}
+
+#[tokio::test]
+async fn the_imported_chain_goes_on_where_the_source_stopped() {
+    let source = fresh_store().await;
+    fill(&source).await;
+    let target = fresh_store().await;
+    let records = move_installation(&source, &target).await.audit_log.len() as u64;
+
+    register_new_citizen(&target).await;
+
+    assert_eq!(target.verify_audit().await.unwrap(), Ok(records + 1));
+}
+
+async fn register_new_citizen(store: &Store) {
+    store
+        .create_account(&admin(), crate::citizen("Hồ Thị Mai", "mai.ho@example.vn", "0905111222", "046195003333"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn importing_into_a_store_that_holds_data_is_refused_and_changes_nothing() {
+    let source = fresh_store().await;
+    fill(&source).await;
+    let dump = source.export_dump().await.unwrap();
+    let used = fresh_store().await;
+    register_new_citizen(&used).await;
+    let before = tables_of(&used).await;
+
+    expect_dump_error(used.import_dump(dump.clone()).await, "not empty");
+    expect_dump_error(source.import_dump(dump.clone()).await, "not empty");
+
+    assert_eq!(tables_of(&used).await, before);
+    assert_eq!(tables_of(&source).await, dump.tables);
+}
+
+#[tokio::test]
+async fn a_dump_with_a_tampered_audit_record_is_refused_and_the_target_stays_empty() {
+    let source = fresh_store().await;
+    fill(&source).await;
+    let mut dump = source.export_dump().await.unwrap();
+    dump.tables.audit_log[3].actor = Some("someone-else".to_owned());
+    let target = fresh_store().await;
+
+    expect_dump_error(target.import_dump(dump.clone()).await, "audit chain");
+
+    assert_eq!(tables_of(&target).await, Tables::default());
+    // A dropped record is caught the same way.
+    let mut dump = source.export_dump().await.unwrap();
+    dump.tables.audit_log.remove(5);
+    expect_dump_error(target.import_dump(dump).await, "audit chain");
+    assert_eq!(tables_of(&target).await, Tables::default());
+}
+
+#[tokio::test]
+async fn a_dump_with_a_unit_whose_parent_is_missing_is_refused_and_writes_nothing() {
+    let source = fresh_store().await;
+    seed_hue(&source).await;
+    let mut dump = source.export_dump().await.unwrap();
+    dump.tables.units.retain(|u| u.code != "46");
+    let target = fresh_store().await;
+
+    expect_dump_error(target.import_dump(dump).await, "19753");
+
+    assert_eq!(tables_of(&target).await, Tables::default());
+}
+
+#[tokio::test]
+async fn a_dump_whose_rows_break_a_reference_midway_is_rolled_back_entirely() {
+    let source = fresh_store().await;
+    fill(&source).await;
+    let mut dump = source.export_dump().await.unwrap();
+    // Sessions are written after units, accounts and grants; this one points at nobody.
+    let mut orphan = dump.tables.sessions[0].clone();
+    orphan.id_hash = "orphan".to_owned();
+    orphan.account_id = uuid::Uuid::now_v7();
+    dump.tables.sessions.push(orphan);
+    let target = fresh_store().await;
+
+    assert!(matches!(target.import_dump(dump).await, Err(StoreError::Database(_))));
+
+    assert_eq!(tables_of(&target).await, Tables::default());
+}
+
+#[tokio::test]
+async fn a_dump_from_another_format_or_schema_version_is_refused() {
+    let source = fresh_store().await;
+    seed_hue(&source).await;
+    let dump = source.export_dump().await.unwrap();
+    let target = fresh_store().await;
+
+    let newer = Dump { schema_version: dump.schema_version + 1, ..dump.clone() };
+    expect_dump_error(target.import_dump(newer).await, "schema version");
+    let foreign = Dump { format: "other-dump".to_owned(), ..dump };
+    expect_dump_error(target.import_dump(foreign).await, "not a smartcity dump");
+
+    assert_eq!(tables_of(&target).await, Tables::default());
+}
+
+#[tokio::test]
+async fn a_dump_survives_a_trip_through_json() {
+    let store = fresh_store().await;
+    fill(&store).await;
+    let dump = store.export_dump().await.unwrap();
+
+    let text = serde_json::to_string_pretty(&dump).unwrap();
+    let back: Dump = serde_json::from_str(&text).unwrap();
+
+    assert_eq!(back, dump);
+    let target = fresh_store().await;
+    target.import_dump(back).await.unwrap();
+    assert_eq!(tables_of(&target).await, dump.tables);
+}
+
+/// A migrated SQLite store in its own directory, whatever `SMARTCITY_TEST_DATABASE_URL` says.
+async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
+    let store = Store::open_sqlite_in(dir.path()).await.unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+#[tokio::test]
+async fn an_installation_moves_from_sqlite_to_postgresql_and_back_unchanged() {
+    if test_database_url().is_none() {
+        return; // Needs PostgreSQL; CI runs the suite with SMARTCITY_TEST_DATABASE_URL set.
+    }
+    let first_dir = tempfile::tempdir().unwrap();
+    let sqlite = sqlite_store(&first_dir).await;
+    fill(&sqlite).await;
+    let postgres = fresh_store().await;
+
+    let on_postgres = move_installation(&sqlite, &postgres).await;
+    assert_eq!(postgres.export_dump().await.unwrap().source_backend, "postgres");
+    let back_dir = tempfile::tempdir().unwrap();
+    let back = sqlite_store(&back_dir).await;
+    let back_on_sqlite = move_installation(&postgres, &back).await;
+
+    assert_eq!(back_on_sqlite, on_postgres);
+    assert_eq!(back_on_sqlite, tables_of(&sqlite).await);
+    assert_installation_works(&postgres).await;
+    assert_installation_works(&back).await;
+}
+
+#[tokio::test]
+async fn an_installation_started_on_postgresql_moves_to_sqlite_unchanged() {
+    if test_database_url().is_none() {
+        return; // Needs PostgreSQL; CI runs the suite with SMARTCITY_TEST_DATABASE_URL set.
+    }
+    let postgres = fresh_store().await;
+    fill(&postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = sqlite_store(&dir).await;
+
+    move_installation(&postgres, &sqlite).await;
+
+    assert_installation_works(&sqlite).await;
+}
