@@ -47,8 +47,13 @@ macro_rules! string_newtype {
 }
 
 pub mod audit;
+pub mod calendar;
+pub mod dossiers;
 pub mod geo;
 pub mod identity;
+pub mod indices;
+pub mod lunar;
+pub mod procedures;
 pub mod text;
 pub mod time;
 pub mod units;

@@ -16,14 +16,22 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
+pub mod calendar;
+pub mod dossiers;
 pub mod identity;
+pub mod outbox;
 pub mod portable;
+pub mod procedures;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod units;
 
 pub use audit::{AuditContext, AuditStore};
+pub use calendar::CalendarStore;
+pub use dossiers::DossierStore;
+pub use outbox::OutboxStore;
+pub use procedures::ProcedureStore;
 pub use identity::IdentityStore;
 pub use sessions::SessionStore;
 pub use units::UnitStore;

@@ -10,6 +10,26 @@ use uuid::Uuid;
 use crate::audit::AuditRow;
 use crate::{Backend, Store, StoreError, StoreResult, in_write_tx, on_reader};
 
+/// File contents in a dump: base64 text in JSON, bytes in the database.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine;
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD.decode(text).map(Bytes).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Marker written at the top of every dump.
 pub const DUMP_FORMAT: &str = "smartcity-dump";
 
@@ -117,6 +137,59 @@ portable_tables! {
         id: Uuid, card_number: String, qr_token: String, account_id: Uuid, status: String,
         issued_at: DateTime<Utc>, issued_by: Option<Uuid>, revoked_at: Option<DateTime<Utc>>,
         revoked_by: Option<Uuid>, revoke_reason: Option<String>,
+    }
+    procedures: ProcedureDumpRow order "id" {
+        id: Uuid, code: String, version: i64, valid_from: NaiveDate, valid_to: Option<NaiveDate>, name_vi: String,
+        name_en: String, name_folded: String, field_vi: String, field_en: String, level: String,
+        unit_code: Option<String>, agency_vi: String, processing_days: i64, online_level: String, fee_vnd: i64,
+        fee_note: String, legal_basis: String, documents: String, form_fields: String, steps: String,
+        paper_result: bool, created_at: DateTime<Utc>, created_by: Option<String>,
+    }
+    blobs: BlobDumpRow order "sha256" {
+        sha256: String, content_type: String, size: i64, bytes: Bytes, created_at: DateTime<Utc>,
+    }
+    dossiers: DossierDumpRow order "id" {
+        id: Uuid, code: String, procedure_id: Uuid, procedure_code: String, unit_code: String,
+        current_unit_code: String, applicant_id: Option<Uuid>, applicant_name: String, applicant_folded: String,
+        applicant_citizen_id: Option<String>, applicant_kind: i64, applicant_tax_code: Option<String>,
+        applicant_contact: String, channel: i64, status: i64, status_before_pause: Option<i64>, form_data: String,
+        received_at: DateTime<Utc>, accepted_at: Option<DateTime<Utc>>, due_at: Option<DateTime<Utc>>,
+        original_due_at: Option<DateTime<Utc>>, finished_at: Option<DateTime<Utc>>, returned_at: Option<DateTime<Utc>>,
+        supplement_requests: i64, supplement_due_at: Option<DateTime<Utc>>, paused_at: Option<DateTime<Utc>>,
+        paused_seconds: i64, current_step: i64, step_started_at: Option<DateTime<Utc>>, has_e_result: bool,
+        reused_documents: bool, rating: Option<String>, rating_comment: Option<String>, rated_at: Option<DateTime<Utc>>,
+        created_by: Option<Uuid>, updated_at: DateTime<Utc>,
+    }
+    dossier_events: DossierEventDumpRow order "id" {
+        id: Uuid, dossier_id: Uuid, at: DateTime<Utc>, action: String, from_status: Option<i64>, to_status: i64,
+        actor_id: Option<Uuid>, actor_name: String, from_unit: Option<String>, to_unit: Option<String>, step: i64,
+        step_deadline: Option<DateTime<Utc>>, form: Option<String>, note: String, details: String,
+    }
+    dossier_documents: DossierDocumentDumpRow order "id" {
+        id: Uuid, dossier_id: Uuid, document_key: String, purpose: String, sha256: String, file_name: String,
+        content_type: String, size: i64, copy_kind: i64, reused_from: Option<Uuid>, uploaded_at: DateTime<Utc>,
+        uploaded_by: Option<Uuid>,
+    }
+    personal_documents: PersonalDocumentDumpRow order "id" {
+        id: Uuid, account_id: Uuid, kind: String, title: String, sha256: String, file_name: String,
+        content_type: String, size: i64, source_dossier_id: Option<Uuid>, created_at: DateTime<Utc>,
+    }
+    dossier_counters: DossierCounterDumpRow order "agency_code, day" {
+        agency_code: String, day: NaiveDate, last_seq: i64,
+    }
+    idempotency_keys: IdempotencyKeyDumpRow order "account_id, key" {
+        account_id: Uuid, key: String, dossier_id: Uuid, created_at: DateTime<Utc>,
+    }
+    outbox: OutboxDumpRow order "id" {
+        id: Uuid, topic: String, payload: String, created_at: DateTime<Utc>, delivered_at: Option<DateTime<Utc>>,
+        attempts: i64,
+    }
+    mail_outbox: MailDumpRow order "id" {
+        id: Uuid, to_address: String, subject: String, body: String, created_at: DateTime<Utc>,
+        sent_at: Option<DateTime<Utc>>,
+    }
+    holiday_adjustments: HolidayAdjustmentDumpRow order "day" {
+        day: NaiveDate, kind: String, reason: String, created_at: DateTime<Utc>,
     }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,

@@ -6,6 +6,7 @@
 //! capability's handler.
 
 pub mod audit;
+pub mod dossiers;
 pub mod error;
 pub mod i18n;
 pub mod identity;
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(shell::health::metrics))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .merge(identity::router())
+        .merge(dossiers::router())
         .merge(units::router())
         .merge(audit::router())
         .fallback(not_found)

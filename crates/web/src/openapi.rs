@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{identity, units};
+use crate::{dossiers, identity, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -16,11 +16,15 @@ use crate::{identity, units};
     paths(
         identity::api::login, identity::api::logout, identity::api::me, identity::api::ecard_lookup,
         units::api_list, units::api_get, units::api_locate,
+        dossiers::api::list_procedures, dossiers::api::get_procedure, dossiers::api::submit, dossiers::api::get_dossier,
+        dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
     tags((name = "identity", description = "Accounts, sessions, e-cards"),
-         (name = "units", description = "Administrative units and agencies of Huế")),
+         (name = "units", description = "Administrative units and agencies of Huế"),
+         (name = "dossiers", description = "One-stop public services: procedures, dossiers, lookup, QĐ 766 indices"),
+         (name = "calendar", description = "Working days, public holidays and due dates")),
 )]
 pub struct ApiDoc;
 

@@ -188,6 +188,20 @@ async fn check_csrf(req: Request, auth: &RequestAuth) -> Result<Request, AppErro
     if let Some(sent) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent, &auth.csrf_token) { Ok(req) } else { Err(AppError::csrf()) };
     }
+    let is_multipart = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        // File uploads cannot be buffered here; their forms carry the token in the action URL.
+        let sent = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()))
+            .unwrap_or_default();
+        return if constant_time_eq(&sent, &auth.csrf_token) { Ok(req) } else { Err(AppError::csrf()) };
+    }
     let is_form = req
         .headers()
         .get(CONTENT_TYPE)

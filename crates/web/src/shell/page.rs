@@ -27,6 +27,8 @@ pub struct NavUser {
     pub display_name: String,
     pub is_admin: bool,
     pub is_reception: bool,
+    /// Holds a role that works dossiers (reception, processing, leader, administrator).
+    pub is_staff: bool,
 }
 
 /// Context shared by every page template.
@@ -109,6 +111,12 @@ impl FromRequestParts<AppState> for PageContext {
                     display_name: identity.account.display_name.clone(),
                     is_admin: grants.iter().any(|g| g.role == Role::Administrator),
                     is_reception: grants.iter().any(|g| g.role == Role::ReceptionOfficer),
+                    is_staff: grants.iter().any(|g| {
+                        matches!(
+                            g.role,
+                            Role::ReceptionOfficer | Role::ProcessingOfficer | Role::UnitLeader | Role::Administrator
+                        )
+                    }),
                 })
             }
             None => None,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod app;
+mod dossiers;
 mod identity;
 mod shell;
 mod units;

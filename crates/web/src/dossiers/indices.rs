@@ -1,0 +1,132 @@
+//! QĐ 766/QĐ-TTg indicators for a unit and its subtree over a period, computed from the dossiers
+//! with the pure formulas of `domain::indices`.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use smartcity_domain::dossiers::DossierStatus;
+use smartcity_domain::indices::{DossierRecord, SupplementPause, compute_indices};
+use smartcity_domain::units::UnitCode;
+use smartcity_store::{DossierStore, ProcedureStore, UnitStore};
+
+use super::api::IndicesView;
+use super::workflow;
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+fn parse_day(field: &'static str, text: Option<&str>, default: NaiveDate) -> AppResult<NaiveDate> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(default),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid_field(
+                field,
+                "date_invalid",
+                format!("{field}: ngày phải có dạng năm-tháng-ngày, ví dụ 2026-01-01."),
+                format!("{field}: the date must be year-month-day, e.g. 2026-01-01."),
+            )
+        }),
+    }
+}
+
+fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
+    smartcity_domain::time::TZ
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// Indicators of `unit` (default the city) from `from` to `to` inclusive (local dates).
+pub async fn compute(
+    state: &AppState,
+    unit: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<IndicesView> {
+    let today = Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive();
+    let first_of_year = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let from_day = parse_day("from", from, first_of_year)?;
+    let to_day = parse_day("to", to, today)?;
+    if to_day < from_day {
+        return Err(AppError::invalid_field(
+            "to",
+            "period_reversed",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+            "The end date must not be before the start date.",
+        ));
+    }
+    let unit = UnitCode::parse(unit.filter(|u| !u.trim().is_empty()).unwrap_or("46"))
+        .map_err(|e| AppError::from(e).with_field("unit"))?;
+    if state.store.unit(&unit).await?.is_none() {
+        return Err(AppError::not_found());
+    }
+    // The unit and every unit below it.
+    let all = state.store.list_units().await?;
+    let mut scope = vec![unit.to_string()];
+    let mut i = 0;
+    while i < scope.len() {
+        let parent = scope[i].clone();
+        scope.extend(
+            all.iter()
+                .filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == parent))
+                .map(|u| u.code.to_string()),
+        );
+        i += 1;
+    }
+    let start = local_midnight(from_day);
+    let end = local_midnight(to_day.succ_opt().unwrap_or(to_day));
+    let dossiers = state.store.dossiers_for_period(&scope, start, end).await?;
+    let calendar = workflow::calendar(state).await?;
+    let mut paper: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
+    let mut records = Vec::with_capacity(dossiers.len());
+    for d in &dossiers {
+        let paper_result = match paper.get(&d.procedure_id) {
+            Some(p) => *p,
+            None => {
+                let p = state.store.procedure(d.procedure_id).await?.is_some_and(|p| p.paper_result);
+                paper.insert(d.procedure_id, p);
+                p
+            }
+        };
+        let s = &d.state;
+        let mut pauses = Vec::new();
+        if let Some(accepted) = s.accepted_at
+            && s.paused_seconds > 0
+        {
+            pauses.push(SupplementPause {
+                requested_at: accepted,
+                submitted_at: Some(accepted + chrono::Duration::seconds(s.paused_seconds)),
+            });
+        }
+        if let Some(paused) = s.paused_at {
+            pauses.push(SupplementPause { requested_at: paused, submitted_at: None });
+        }
+        let processing_days = match (s.accepted_at, s.finished_at) {
+            (Some(a), Some(f)) if d.status != DossierStatus::Refused => {
+                Some(calendar.working_days_between(a, f) as f64)
+            }
+            _ => None,
+        };
+        records.push(DossierRecord {
+            received_at: s.received_at,
+            channel: d.channel,
+            status: d.status,
+            due_at: s.original_due_at.map(|due| due + chrono::Duration::seconds(0)),
+            finished_at: s.finished_at,
+            supplement_pauses: pauses,
+            supplement_requests: u32::try_from(s.supplement_requests).unwrap_or(u32::MAX),
+            processing_days,
+            has_attachments: d.has_documents,
+            has_e_result: s.has_e_result,
+            paper_result_required: paper_result,
+            reused_components: s.reused_documents,
+            rating: s.rating,
+            has_complaint: false,
+        });
+    }
+    Ok(IndicesView {
+        unit: unit.to_string(),
+        from: from_day.to_string(),
+        to: to_day.to_string(),
+        dossiers: records.len(),
+        indicators: compute_indices(&records, start, end),
+    })
+}
