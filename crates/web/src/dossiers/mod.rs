@@ -1,6 +1,7 @@
 //! `dossiers` over HTTP: the procedure catalogue, submission online and at the counter, the
 //! workflow, printable forms, the public lookup, work queues, indices and the working-day calendar.
 
+pub mod admin;
 pub mod api;
 pub mod forms;
 pub mod indices;
@@ -26,6 +27,9 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(submit::MAX_SUBMISSION_BYTES + 1024 * 1024));
     Router::new()
         .route("/procedures", get(pages::catalogue))
+        .route("/admin/procedures", get(admin::procedures).post(admin::create_version))
+        .route("/admin/procedures/{code}", get(admin::procedure))
+        .route("/admin/calendar", get(admin::calendar).post(admin::adjust))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/desk/dossiers", get(pages::queue))
         .route("/desk/dossiers/new", get(pages::counter_start))

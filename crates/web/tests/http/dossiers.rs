@@ -344,3 +344,64 @@ async fn indices_are_na_without_dossiers_and_count_them_once_there() {
     let page = app.get("/indices", None).await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_administrator_publishes_a_new_version_with_an_effective_date() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen, "k").await.json()["code"].as_str().unwrap().to_owned();
+    app.staff("admin@hue.test", &[(Role::Administrator, "46")]).await;
+    let admin = app.login("admin@hue.test").await;
+    let page = app.get(&format!("/admin/procedures/{BIRTH}"), Some(&admin)).await;
+    assert!(page.body.contains("Tờ khai đăng ký khai sinh | Tờ khai đăng ký khai sinh | 0 | yes"));
+    let fields = [
+        ("code", BIRTH),
+        ("valid_from", "2026-01-01"),
+        ("name_vi", "Đăng ký khai sinh"),
+        ("name_en", "Birth registration"),
+        ("level", "commune"),
+        ("processing_days", "1"),
+        ("fee_vnd", "0"),
+        ("documents", "Tờ khai | Declaration | 0 | yes\nGiấy chứng sinh | Birth certificate | 0 | yes"),
+        ("form_fields", "[]"),
+    ];
+    let r = app.post_form("/admin/procedures", Some(&admin), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let current = app.get(&format!("/api/v1/procedures/{BIRTH}"), None).await.json();
+    assert_eq!(current["version"], 2);
+    assert_eq!(current["processing_days"], 1);
+    // The dossier received under version 1 keeps it.
+    let view = app.get(&format!("/api/v1/dossiers/{code}"), Some(&c.citizen)).await.json();
+    assert!(view["form"]["child_name"].is_string(), "still the version-1 form");
+
+    let mut bad = fields.to_vec();
+    bad[1] = ("valid_from", "2025-01-01");
+    let r = app.post_form("/admin/procedures", Some(&admin), &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("có hiệu lực sau"));
+    assert_eq!(app.get("/admin/procedures", Some(&c.reception)).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_compensatory_day_off_moves_due_dates() {
+    let app = TestApp::new().await;
+    app.staff("admin@hue.test", &[(Role::Administrator, "46")]).await;
+    let admin = app.login("admin@hue.test").await;
+    let url = "/api/v1/calendar/due-date?received_at=2026-12-01T09:00:00%2B07:00&working_days=1";
+    let before = app.get(url, None).await.json();
+    assert!(before["due_at_local"].as_str().unwrap().starts_with("2026-12-02"));
+    let r = app
+        .post_form(
+            "/admin/calendar",
+            Some(&admin),
+            &[("date", "2026-12-02"), ("kind", "day_off"), ("reason", "Thông báo nghỉ bù")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = app.get(url, None).await.json();
+    assert!(after["due_at_local"].as_str().unwrap().starts_with("2026-12-03"), "{after}");
+    let no_reason = app
+        .post_form("/admin/calendar", Some(&admin), &[("date", "2026-12-04"), ("kind", "day_off"), ("reason", "")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
