@@ -481,7 +481,12 @@ pub trait DossierStore {
     /// Store a new dossier (status Submitted), its documents, first event, audit and outbox
     /// records. With an idempotency key already used by the same account, the first dossier is
     /// returned and nothing is written.
-    async fn submit_dossier(&self, ctx: &AuditContext, new: NewDossier, received_at: DateTime<Utc>) -> StoreResult<Dossier>;
+    async fn submit_dossier(
+        &self,
+        ctx: &AuditContext,
+        new: NewDossier,
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<Dossier>;
     /// Apply a workflow decision; `Conflict { constraint: "dossier_changed" }` when the dossier
     /// moved since it was read.
     async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier>;
@@ -499,7 +504,12 @@ pub trait DossierStore {
     async fn dossier_queue(&self, filter: &QueueFilter) -> StoreResult<Vec<Dossier>>;
     /// Dossiers relevant to an index period for the given units (received before `to` and not
     /// finished before `from`).
-    async fn dossiers_for_period(&self, unit_codes: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Dossier>>;
+    async fn dossiers_for_period(
+        &self,
+        unit_codes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Dossier>>;
     /// A citizen's personal document store, newest first.
     async fn personal_documents(&self, account: Uuid) -> StoreResult<Vec<PersonalDocument>>;
 }
@@ -519,82 +529,14 @@ impl Store {
             None => Ok(None),
         }
     }
-}
 
-impl DossierStore for Store {
-    async fn submit_dossier(&self, ctx: &AuditContext, new: NewDossier, received_at: DateTime<Utc>) -> StoreResult<Dossier> {
-        let key = new.applicant_id.or(new.created_by).zip(new.idempotency_key.clone());
-        if let Some((account, key)) = &key
-            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
-        {
-            return Ok(existing);
-        }
-        let submitted = self.insert_dossier(ctx, new, received_at).await;
-        // A concurrent request with the same key (a double click) committed first: the unique key
-        // refused this one, which is answered like any retry.
-        if let (Err(StoreError::Conflict { .. }), Some((account, key))) = (&submitted, &key)
-            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
-        {
-            return Ok(existing);
-        }
-        submitted
-    }
-
-    async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier>;
-    async fn dossier(&self, id: Uuid) -> StoreResult<Option<Dossier>>;
-    async fn dossier_by_code(&self, code: &str) -> StoreResult<Option<Dossier>>;
-    async fn dossier_events(&self, id: Uuid) -> StoreResult<Vec<DossierEvent>>;
-    async fn dossier_documents(&self, id: Uuid) -> StoreResult<Vec<DossierDocument>>;
-    /// Bytes and content type of a stored file.
-    async fn blob(&self, sha256: &str) -> StoreResult<Option<(String, Vec<u8>)>>;
-    /// A citizen's dossiers, newest first.
-    async fn dossiers_of_applicant(&self, account: Uuid, limit: i64) -> StoreResult<Vec<Dossier>>;
-    /// Dossiers of a citizen identified by ID number (for the owner's lookup and the desk).
-    async fn dossiers_of_citizen_id(&self, citizen_id: &str, limit: i64) -> StoreResult<Vec<Dossier>>;
-    /// A work queue: dossiers currently held by the units in the filter, most urgent first.
-    async fn dossier_queue(&self, filter: &QueueFilter) -> StoreResult<Vec<Dossier>>;
-    /// Dossiers relevant to an index period for the given units (received before `to` and not
-    /// finished before `from`).
-    async fn dossiers_for_period(&self, unit_codes: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Dossier>>;
-    /// A citizen's personal document store, newest first.
-    async fn personal_documents(&self, account: Uuid) -> StoreResult<Vec<PersonalDocument>>;
-}
-
-impl Store {
-    /// The dossier an account already submitted with `key`, if any.
-    async fn dossier_for_idempotency_key(&self, account: Uuid, key: &str) -> StoreResult<Option<Dossier>> {
-        let existing: Option<(Uuid,)> = on_reader!(self, pool => {
-            sqlx::query_as("SELECT dossier_id FROM idempotency_keys WHERE account_id = $1 AND key = $2")
-                .bind(account)
-                .bind(key)
-                .fetch_optional(pool)
-                .await?
-        });
-        match existing {
-            Some((id,)) => self.dossier(id).await,
-            None => Ok(None),
-        }
-    }
-}
-
-impl DossierStore for Store {
-    async fn submit_dossier(&self, ctx: &AuditContext, new: NewDossier, received_at: DateTime<Utc>) -> StoreResult<Dossier> {
-        let key = new.applicant_id.or(new.created_by).zip(new.idempotency_key.clone());
-        if let Some((account, key)) = &key
-            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
-        {
-            return Ok(existing);
-        }
-        let submitted = self.insert_dossier(ctx, new, received_at).await;
-        // A concurrent request with the same key (a double click) committed first: the unique key
-        // refused this one, which is answered like any retry.
-        if let (Err(StoreError::Conflict { .. }), Some((account, key))) = (&submitted, &key)
-            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
-        {
-            return Ok(existing);
-        }
-        submitted
-    }
+    /// Write a new dossier with its documents, first event, key, audit and outbox records in one transaction.
+    async fn insert_dossier(
+        &self,
+        ctx: &AuditContext,
+        new: NewDossier,
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<Dossier> {
         let id = Uuid::now_v7();
         let now = crate::now();
         let received_at = smartcity_domain::audit::truncate_to_micros(received_at);
@@ -675,6 +617,31 @@ impl DossierStore for Store {
             ).await?;
         });
         self.dossier(id).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+impl DossierStore for Store {
+    async fn submit_dossier(
+        &self,
+        ctx: &AuditContext,
+        new: NewDossier,
+        received_at: DateTime<Utc>,
+    ) -> StoreResult<Dossier> {
+        let key = new.applicant_id.or(new.created_by).zip(new.idempotency_key.clone());
+        if let Some((account, key)) = &key
+            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
+        {
+            return Ok(existing);
+        }
+        let submitted = self.insert_dossier(ctx, new, received_at).await;
+        // A concurrent request with the same key (a double click) committed first and the key's
+        // primary key refused this one: answer it like any retry, with the first dossier.
+        if let (Err(StoreError::Conflict { .. }), Some((account, key))) = (&submitted, &key)
+            && let Some(existing) = self.dossier_for_idempotency_key(*account, key).await?
+        {
+            return Ok(existing);
+        }
+        submitted
     }
 
     async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier> {
@@ -848,7 +815,9 @@ impl DossierStore for Store {
     }
 
     async fn dossiers_of_applicant(&self, account: Uuid, limit: i64) -> StoreResult<Vec<Dossier>> {
-        let sql = format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE applicant_id = $1 ORDER BY received_at DESC LIMIT $2");
+        let sql = format!(
+            "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE applicant_id = $1 ORDER BY received_at DESC LIMIT $2"
+        );
         let rows: Vec<DossierRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account).bind(limit).fetch_all(pool).await?
         });
@@ -856,8 +825,9 @@ impl DossierStore for Store {
     }
 
     async fn dossiers_of_citizen_id(&self, citizen_id: &str, limit: i64) -> StoreResult<Vec<Dossier>> {
-        let sql =
-            format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE applicant_citizen_id = $1 ORDER BY received_at DESC LIMIT $2");
+        let sql = format!(
+            "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE applicant_citizen_id = $1 ORDER BY received_at DESC LIMIT $2"
+        );
         let rows: Vec<DossierRow> = on_reader!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(citizen_id).bind(limit).fetch_all(pool).await?
         });
@@ -869,12 +839,8 @@ impl DossierStore for Store {
             return Ok(Vec::new());
         }
         // Small IN-lists built from validated codes and status numbers only.
-        let units = filter
-            .unit_codes
-            .iter()
-            .map(|u| format!("'{}'", u.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let units =
+            filter.unit_codes.iter().map(|u| format!("'{}'", u.replace('\'', ""))).collect::<Vec<_>>().join(", ");
         let statuses = filter.statuses.iter().map(|s| s.code().to_string()).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE current_unit_code IN ({units}) AND status IN ({statuses}) \
@@ -886,7 +852,12 @@ impl DossierStore for Store {
         rows.into_iter().map(DossierRow::into_dossier).collect()
     }
 
-    async fn dossiers_for_period(&self, unit_codes: &[String], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<Dossier>> {
+    async fn dossiers_for_period(
+        &self,
+        unit_codes: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Dossier>> {
         if unit_codes.is_empty() {
             return Ok(Vec::new());
         }
@@ -940,10 +911,4 @@ impl DossierStore for Store {
             })
             .collect())
     }
-}
-
-impl Store {
-    /// Write a new dossier with everything that goes with it, in one transaction.
-    async fn insert_dossier(&self, ctx: &AuditContext, new: NewDossier, received_at: DateTime<Utc>) -> StoreResult<Dossier> {
-
 }

@@ -30,9 +30,9 @@ pub mod units;
 pub use audit::{AuditContext, AuditStore};
 pub use calendar::CalendarStore;
 pub use dossiers::DossierStore;
+pub use identity::IdentityStore;
 pub use outbox::OutboxStore;
 pub use procedures::ProcedureStore;
-pub use identity::IdentityStore;
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -136,6 +136,17 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("api_tokens.id", "api_tokens_pkey"),
     ("ecards.id", "ecards_pkey"),
     ("audit_log.seq", "audit_log_pkey"),
+    ("procedures.id", "procedures_pkey"),
+    ("blobs.sha256", "blobs_pkey"),
+    ("dossiers.id", "dossiers_pkey"),
+    ("dossier_events.id", "dossier_events_pkey"),
+    ("dossier_documents.id", "dossier_documents_pkey"),
+    ("personal_documents.id", "personal_documents_pkey"),
+    ("dossier_counters.agency_code, dossier_counters.day", "dossier_counters_pkey"),
+    ("idempotency_keys.account_id, idempotency_keys.key", "idempotency_keys_pkey"),
+    ("outbox.id", "outbox_pkey"),
+    ("mail_outbox.id", "mail_outbox_pkey"),
+    ("holiday_adjustments.day", "holiday_adjustments_pkey"),
 ];
 
 /// Result of every store call.

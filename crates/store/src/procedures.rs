@@ -262,13 +262,18 @@ impl ProcedureStore for Store {
         let needed = words.len().div_ceil(2);
         let mut ranked: Vec<(usize, Procedure)> = Vec::new();
         for row in rows {
-            let hits = words.iter().filter(|w| row.name_folded.split_whitespace().any(|n| n.starts_with(w.as_str()))
-                || row.name_folded.contains(w.as_str()) && w.len() > 3).count();
+            let hits = words
+                .iter()
+                .filter(|w| {
+                    row.name_folded.split_whitespace().any(|n| n.starts_with(w.as_str()))
+                        || row.name_folded.contains(w.as_str()) && w.len() > 3
+                })
+                .count();
             if hits >= needed {
                 ranked.push((hits, row.procedure.into_procedure()?));
             }
         }
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
         Ok(ranked.into_iter().map(|(_, p)| p).collect())
     }
 }

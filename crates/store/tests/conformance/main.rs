@@ -8,18 +8,29 @@
 #![expect(clippy::unwrap_used, reason = "a conformance test fails loudly on any store error it does not expect")]
 
 mod audit;
+mod calendar;
+mod dossiers;
 mod identity;
+mod outbox;
 mod portable;
+mod procedures;
 mod sessions;
 mod units;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde_json::json;
 use smartcity_domain::audit::AuditRecord;
+use smartcity_domain::dossiers::{ApplicantKind, Channel};
 use smartcity_domain::geo::{Area, Polygon};
-use smartcity_domain::identity::{CitizenId, Email, PhoneNumber};
+use smartcity_domain::identity::{CitizenId, Email, PhoneNumber, Role};
+use smartcity_domain::procedures::{
+    FieldKind, FormField, OnlineLevel, ProcedureLevel, ProcedureStep, RequiredDocument, default_steps,
+};
 use smartcity_domain::units::{UnitCode, UnitKind};
 use smartcity_store::audit::AuditFilter;
+use smartcity_store::dossiers::{DocumentSource, NewDocument, NewDossier};
 use smartcity_store::identity::{Account, AccountKind, IdentityStore, NewAccount};
+use smartcity_store::procedures::{NewProcedure, Procedure, ProcedureStore};
 use smartcity_store::units::{NewUnit, UnitStore};
 use smartcity_store::{AuditContext, AuditStore, Backend, Store};
 
@@ -135,4 +146,187 @@ async fn allow_audit_edits(store: &Store) {
         Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
     };
     store.execute_raw(sql).await.unwrap();
+}
+
+/// Row counts of every table, to show that a refused or repeated call wrote nothing.
+async fn row_counts(store: &Store) -> Vec<(&'static str, usize)> {
+    store.export_dump().await.unwrap().tables.counts()
+}
+
+/// A procedure of the catalogue with the usual workflow, a declaration form and two documents.
+fn procedure(code: &str, name_vi: &str, name_en: &str, level: ProcedureLevel, valid_from: NaiveDate) -> NewProcedure {
+    NewProcedure {
+        code: code.to_owned(),
+        valid_from,
+        name_vi: name_vi.to_owned(),
+        name_en: name_en.to_owned(),
+        field_vi: "Hộ tịch".to_owned(),
+        field_en: "Civil status".to_owned(),
+        level,
+        unit_code: None,
+        agency_vi: "UBND cấp xã".to_owned(),
+        processing_days: 3,
+        online_level: OnlineLevel::Full,
+        fee_vnd: 0,
+        fee_note: "Miễn lệ phí đăng ký khai sinh đúng hạn".to_owned(),
+        legal_basis: vec!["Luật Hộ tịch 2014".to_owned(), "Nghị định 123/2015/NĐ-CP".to_owned()],
+        documents: vec![
+            RequiredDocument {
+                key: "doc1".to_owned(),
+                name_vi: "Giấy chứng sinh".to_owned(),
+                name_en: "Birth certificate from the hospital".to_owned(),
+                copy_kind: 0,
+                required: true,
+            },
+            RequiredDocument {
+                key: "doc2".to_owned(),
+                name_vi: "Giấy chứng nhận kết hôn của cha mẹ".to_owned(),
+                name_en: "Parents' marriage certificate".to_owned(),
+                copy_kind: 1,
+                required: false,
+            },
+        ],
+        form_fields: vec![
+            FormField {
+                key: "child_name".to_owned(),
+                label_vi: "Họ, chữ đệm, tên người được khai sinh".to_owned(),
+                label_en: "Child's full name".to_owned(),
+                kind: FieldKind::Text,
+                required: true,
+                options: vec![],
+            },
+            FormField {
+                key: "gender".to_owned(),
+                label_vi: "Giới tính".to_owned(),
+                label_en: "Sex".to_owned(),
+                kind: FieldKind::Select,
+                required: true,
+                options: vec!["Nam".to_owned(), "Nữ".to_owned()],
+            },
+        ],
+        steps: default_steps(3),
+        paper_result: true,
+    }
+}
+
+/// Đăng ký khai sinh (TTHC 1.001193), handled by the applicant's ward.
+fn khai_sinh(valid_from: NaiveDate) -> NewProcedure {
+    procedure("1.001193", "Đăng ký khai sinh", "Birth registration", ProcedureLevel::Commune, valid_from)
+}
+
+/// The birth registration procedure in force since the reform, as the catalogue holds it.
+async fn create_khai_sinh(store: &Store) -> Procedure {
+    store.create_procedure_version(&admin(), khai_sinh(reform_day())).await.unwrap()
+}
+
+/// A city-level procedure handled by the Department of Health in two custom steps.
+fn cap_phep_hanh_nghe(valid_from: NaiveDate) -> NewProcedure {
+    let mut new = procedure(
+        "1.004567",
+        "Cấp giấy phép hành nghề khám bệnh, chữa bệnh",
+        "Medical practice licence",
+        ProcedureLevel::City,
+        valid_from,
+    );
+    new.field_vi = "Khám bệnh, chữa bệnh".to_owned();
+    new.field_en = "Medical examination and treatment".to_owned();
+    new.unit_code = Some("46.SYT".to_owned());
+    new.agency_vi = "Sở Y tế".to_owned();
+    new.processing_days = 20;
+    new.online_level = OnlineLevel::Partial;
+    new.fee_vnd = 360_000;
+    new.fee_note = String::new();
+    new.steps = vec![
+        ProcedureStep {
+            key: "appraisal".to_owned(),
+            name_vi: "Thẩm định hồ sơ".to_owned(),
+            name_en: "Appraisal".to_owned(),
+            role: Role::ProcessingOfficer,
+            days: 18.5,
+        },
+        ProcedureStep {
+            key: "sign".to_owned(),
+            name_vi: "Giám đốc Sở ký".to_owned(),
+            name_en: "Signature by the director".to_owned(),
+            role: Role::UnitLeader,
+            days: 1.5,
+        },
+    ];
+    new.paper_result = false;
+    new
+}
+
+/// A file uploaded now for the required document `key`.
+fn upload(key: &str, file_name: &str, bytes: &[u8]) -> NewDocument {
+    NewDocument {
+        document_key: key.to_owned(),
+        title: format!("Tệp {file_name}"),
+        copy_kind: 2,
+        source: DocumentSource::Upload {
+            file_name: file_name.to_owned(),
+            content_type: "application/pdf".to_owned(),
+            bytes: bytes.to_vec(),
+        },
+    }
+}
+
+/// A document of the applicant's personal store, reused for the required document `key`.
+fn reuse(key: &str, personal_document: uuid::Uuid) -> NewDocument {
+    NewDocument {
+        document_key: key.to_owned(),
+        title: "Giấy tờ trong kho dữ liệu".to_owned(),
+        copy_kind: 2,
+        source: DocumentSource::Reuse { personal_document },
+    }
+}
+
+/// 09:00 in Huế (UTC+7) on `local_day`.
+fn morning_of(local_day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&local_day.and_hms_opt(2, 0, 0).unwrap())
+}
+
+/// A birth registration submitted online by `applicant` to ward 19753 on `local_day`, without files.
+fn online_dossier(procedure: &Procedure, applicant: &Account, local_day: NaiveDate) -> NewDossier {
+    NewDossier {
+        agency_code: "H57.19753".to_owned(),
+        procedure_id: procedure.id,
+        procedure_code: procedure.code.clone(),
+        unit_code: "19753".to_owned(),
+        applicant_id: Some(applicant.id),
+        applicant_name: applicant.display_name.clone(),
+        applicant_citizen_id: applicant.citizen_id.clone(),
+        applicant_kind: ApplicantKind::Citizen,
+        applicant_tax_code: None,
+        applicant_contact: applicant.email.clone().unwrap_or_default(),
+        channel: Channel::Online,
+        form_data: json!({"child_name": "Nguyễn Minh Khang", "gender": "Nam"}),
+        documents: vec![],
+        local_day,
+        created_by: None,
+        idempotency_key: None,
+        keep_in_personal_store: true,
+    }
+}
+
+/// A dossier entered at the desk of `unit_code` for a visitor without an account.
+fn counter_dossier(procedure: &Procedure, agency: &str, unit_code: &str, local_day: NaiveDate) -> NewDossier {
+    NewDossier {
+        agency_code: agency.to_owned(),
+        procedure_id: procedure.id,
+        procedure_code: procedure.code.clone(),
+        unit_code: unit_code.to_owned(),
+        applicant_id: None,
+        applicant_name: "Trần Thị Bích".to_owned(),
+        applicant_citizen_id: Some("046185007777".to_owned()),
+        applicant_kind: ApplicantKind::Citizen,
+        applicant_tax_code: None,
+        applicant_contact: "0914555666".to_owned(),
+        channel: Channel::Counter,
+        form_data: json!({"child_name": "Trần Gia Huy", "gender": "Nam"}),
+        documents: vec![],
+        local_day,
+        created_by: None,
+        idempotency_key: None,
+        keep_in_personal_store: false,
+    }
 }

@@ -4,18 +4,26 @@
 
 use chrono::Duration;
 use serde_json::json;
+use smartcity_domain::calendar::DayAdjustment;
+use smartcity_domain::dossiers::{DossierStatus, Rating};
 use smartcity_domain::geo::GeoPoint;
 use smartcity_domain::identity::{ECardNumber, Role, TaxCode};
 use smartcity_domain::units::UnitKind;
 use smartcity_store::audit::AuditEvent;
-use smartcity_store::identity::{ECardStatus, IdentityStore};
+use smartcity_store::dossiers::{DossierChange, DossierStore, NewDossierEvent};
+use smartcity_store::identity::{Account, ECardStatus, IdentityStore};
+use smartcity_store::outbox::OutboxStore;
 use smartcity_store::portable::{DUMP_FORMAT, Dump, Tables};
+use smartcity_store::procedures::ProcedureStore;
 use smartcity_store::sessions::{NewSession, SessionStore};
 use smartcity_store::testing::{fresh_store, test_database_url};
 use smartcity_store::units::UnitStore;
-use smartcity_store::{AuditContext, AuditStore, Store, StoreError};
+use smartcity_store::{AuditContext, AuditStore, CalendarStore, Store, StoreError};
 
-use crate::{admin, code, new_unit, reform_day, register_an, seed_hue, square, staff};
+use crate::{
+    admin, cap_phep_hanh_nghe, code, counter_dossier, create_khai_sinh, day, morning_of, new_unit, online_dossier,
+    reform_day, register_an, reuse, seed_hue, square, staff, upload,
+};
 
 /// Session cookie hash of An's phone, live for a day after `fill`.
 const AN_SESSION: &str = "3f1c0c5e9a7b2d4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
@@ -80,6 +88,89 @@ async fn fill(store: &Store) {
         details: json!({"fields": ["citizen_id"], "purpose": "Tra cứu hồ sơ “khẩn”", "n": 3, "nested": {"ok": true}}),
     };
     store.record_audit(&as_clerk, read).await.unwrap();
+
+    fill_one_stop_desk(store, &an, &clerk, &as_clerk).await;
+}
+
+/// Bytes of An's uploaded birth certificate: not UTF-8, so only base64 carries them in JSON.
+const BIRTH_SCAN: &[u8] = b"%PDF-1.7\n\x00\x01\xfe\xff\xc3\x28 gi\xe1\xba\xa5y ch\xe1\xbb\xa9ng sinh\n%%EOF";
+
+/// The one-stop desk's tables: a procedure with two versions and a city one, dossiers online and at
+/// the counter, an uploaded document reused by a later dossier, a change with a result file and a
+/// rating, the outbox with a delivered event, its mail and a failed one, and a day adjustment.
+async fn fill_one_stop_desk(store: &Store, an: &Account, clerk: &Account, as_clerk: &AuditContext) {
+    create_khai_sinh(store).await;
+    store.create_procedure_version(&admin(), cap_phep_hanh_nghe(reform_day())).await.unwrap();
+    let khai_sinh = store.create_procedure_version(&admin(), crate::khai_sinh(day(2026, 1, 1))).await.unwrap();
+    let local_day = day(2026, 3, 2);
+
+    let mut online = online_dossier(&khai_sinh, an, local_day);
+    online.agency_code = "H57.19800".to_owned();
+    online.unit_code = "19800".to_owned();
+    online.idempotency_key = Some("an-khai-sinh-1".to_owned());
+    online.documents = vec![upload("doc1", "giấy chứng sinh.pdf", BIRTH_SCAN)];
+    let first = store.submit_dossier(&AuditContext::account(an.id, None), online, morning_of(local_day)).await.unwrap();
+    let kept = store.personal_documents(an.id).await.unwrap().remove(0);
+    let mut again = online_dossier(&khai_sinh, an, local_day);
+    again.agency_code = "H57.19800".to_owned();
+    again.unit_code = "19800".to_owned();
+    again.documents = vec![reuse("doc1", kept.id)];
+    store.submit_dossier(&AuditContext::account(an.id, None), again, morning_of(local_day)).await.unwrap();
+    let mut desk = counter_dossier(&khai_sinh, "H57.19800", "19800", local_day);
+    desk.created_by = Some(clerk.id);
+    desk.documents = vec![upload("doc1", "scan.pdf", BIRTH_SCAN)];
+    store.submit_dossier(as_clerk, desk, morning_of(local_day) + Duration::hours(1)).await.unwrap();
+
+    let at = morning_of(local_day) + Duration::hours(2);
+    let mut state = first.state.clone();
+    state.accepted_at = Some(at);
+    state.due_at = Some(at + Duration::days(3));
+    state.original_due_at = state.due_at;
+    state.finished_at = Some(at + Duration::days(1));
+    state.returned_at = Some(at + Duration::days(1));
+    state.supplement_requests = 1;
+    state.supplement_due_at = Some(at + Duration::days(5));
+    state.paused_at = Some(at);
+    state.paused_seconds = 3600;
+    state.status_before_pause = Some(DossierStatus::Processing);
+    state.current_step = 2;
+    state.step_started_at = Some(at);
+    state.has_e_result = true;
+    state.rating = Some(Rating::Satisfied);
+    state.rating_comment = Some("Nhanh, chu đáo".to_owned());
+    state.rated_at = Some(at + Duration::days(2));
+    let change = DossierChange {
+        dossier_id: first.id,
+        expected_updated_at: first.updated_at,
+        status: DossierStatus::ResultReturned,
+        current_unit_code: "46.SYT".to_owned(),
+        state,
+        event: NewDossierEvent {
+            action: "return_result".to_owned(),
+            actor_id: Some(clerk.id),
+            actor_name: "Lê Văn Cường".to_owned(),
+            from_unit: Some("19800".to_owned()),
+            to_unit: Some("46.SYT".to_owned()),
+            step_deadline: Some(at + Duration::days(1)),
+            form: Some("01".to_owned()),
+            note: "Trả kết quả điện tử".to_owned(),
+            details: json!({"delivery": "online"}),
+        },
+        documents: vec![("result".to_owned(), upload("result", "trích lục.pdf", b"%PDF result"))],
+        notify: Some("dossier.result_returned".to_owned()),
+    };
+    store.apply_dossier_change(as_clerk, change).await.unwrap();
+
+    let pending = store.pending_events(10).await.unwrap();
+    let mail =
+        ("an.nguyen@example.vn".to_owned(), "Hồ sơ đã được tiếp nhận".to_owned(), "Kính gửi ông An,\n…".to_owned());
+    store.complete_event(pending[0].id, &[mail]).await.unwrap();
+    store.fail_event(pending[1].id).await.unwrap();
+
+    let tet = DayAdjustment::DayOff { date: day(2026, 2, 16), reason: "Nghỉ Tết Bính Ngọ".to_owned() };
+    store.set_day_adjustment(&admin(), &tet).await.unwrap();
+    let saturday = DayAdjustment::WorkingDay { date: day(2026, 2, 28), reason: "Làm bù".to_owned() };
+    store.set_day_adjustment(&admin(), &saturday).await.unwrap();
 }
 
 /// What the target holds, table by table.
@@ -111,6 +202,23 @@ async fn assert_installation_works(store: &Store) {
     assert!(!gone.active);
     assert!(store.account_for_api_token("sha256:used").await.unwrap().is_some());
     assert!(store.account_for_api_token("sha256:old").await.unwrap().is_none());
+
+    let first = store.dossier_by_code("H57.19800-260302-0001").await.unwrap().unwrap();
+    assert_eq!((first.status, first.applicant_id), (DossierStatus::ResultReturned, Some(an.id)));
+    assert_eq!(first.state.rating, Some(Rating::Satisfied));
+    let scan = store.dossier_documents(first.id).await.unwrap().remove(0);
+    assert_eq!(store.blob(&scan.sha256).await.unwrap(), Some(("application/pdf".to_owned(), BIRTH_SCAN.to_vec())));
+    let events: Vec<_> = store.dossier_events(first.id).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(events, vec!["submit", "return_result"]);
+    let reused = store.dossier_by_code("H57.19800-260302-0002").await.unwrap().unwrap();
+    assert!(reused.state.reused_documents);
+    assert_eq!(store.personal_documents(an.id).await.unwrap().len(), 2);
+    let in_force = store.procedure_in_force("1.001193", day(2026, 3, 2)).await.unwrap().unwrap();
+    assert_eq!((in_force.id, in_force.version), (first.procedure_id, 2));
+    assert_eq!(store.day_adjustments().await.unwrap().len(), 2);
+    assert_eq!(store.list_mail(10).await.unwrap().len(), 1);
+    let pending = store.pending_events(10).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0]);
 }
 
 /// Move `source`'s dump into `target`, check the copy reads back identical and verifies.
@@ -162,6 +270,16 @@ async fn the_imported_chain_goes_on_where_the_source_stopped() {
     register_new_citizen(&target).await;
 
     assert_eq!(target.verify_audit().await.unwrap(), Ok(records + 1));
+    // Dossier codes go on from the moved counters, and a moved idempotency key still answers.
+    let procedure = target.procedure_in_force("1.001193", day(2026, 3, 2)).await.unwrap().unwrap();
+    let (an, _) = target.account_for_login("an.nguyen@example.vn").await.unwrap().unwrap();
+    let next = counter_dossier(&procedure, "H57.19800", "19800", day(2026, 3, 2));
+    let next = target.submit_dossier(&admin(), next, morning_of(day(2026, 3, 2))).await.unwrap();
+    assert_eq!(next.code, "H57.19800-260302-0004");
+    let mut retry = online_dossier(&procedure, &an, day(2026, 3, 2));
+    retry.idempotency_key = Some("an-khai-sinh-1".to_owned());
+    let retried = target.submit_dossier(&admin(), retry, morning_of(day(2026, 3, 2))).await.unwrap();
+    assert_eq!(retried.code, "H57.19800-260302-0001");
 }
 
 async fn register_new_citizen(store: &Store) {
