@@ -543,7 +543,8 @@ impl Store {
         let status = DossierStatus::Submitted;
         let form_data = new.form_data.to_string();
         in_write_tx!(self, tx => {
-            let seq = tx.next_dossier_seq(&new.agency_code, new.local_day).await?;
+            // Codes are upper case; count under the same spelling so two spellings never share a code.
+            let seq = tx.next_dossier_seq(&new.agency_code.trim().to_uppercase(), new.local_day).await?;
             let code = DossierCode::new(&new.agency_code, new.local_day, seq as u64)?;
             sqlx::query(
                 "INSERT INTO dossiers (id, code, procedure_id, procedure_code, unit_code, current_unit_code, applicant_id, \

@@ -60,17 +60,7 @@ pub async fn compute(
     }
     // The unit and every unit below it.
     let all = state.store.list_units().await?;
-    let mut scope = vec![unit.to_string()];
-    let mut i = 0;
-    while i < scope.len() {
-        let parent = scope[i].clone();
-        scope.extend(
-            all.iter()
-                .filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == parent))
-                .map(|u| u.code.to_string()),
-        );
-        i += 1;
-    }
+    let scope = crate::units::subtree_codes(&all, &[unit.to_string()]);
     let start = local_midnight(from_day);
     let end = local_midnight(to_day.succ_opt().unwrap_or(to_day));
     let dossiers = state.store.dossiers_for_period(&scope, start, end).await?;

@@ -631,18 +631,8 @@ pub async fn queue(State(state): State<AppState>, ctx: PageContext, user: Curren
     user.require_any_role(&state, &staff).await?;
     let grants = state.store.grants_of(user.id()).await?;
     let all = state.store.list_units().await?;
-    let mut scope: Vec<String> =
-        grants.iter().filter(|g| staff.contains(&g.role)).map(|g| g.unit_code.clone()).collect();
-    let mut i = 0;
-    while i < scope.len() {
-        let parent = scope[i].clone();
-        for u in all.iter().filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == parent)) {
-            if !scope.contains(&u.code.to_string()) {
-                scope.push(u.code.to_string());
-            }
-        }
-        i += 1;
-    }
+    let roots: Vec<String> = grants.iter().filter(|g| staff.contains(&g.role)).map(|g| g.unit_code.clone()).collect();
+    let scope = crate::units::subtree_codes(&all, &roots);
     let statuses = vec![
         DossierStatus::Submitted,
         DossierStatus::Accepted,

@@ -39,6 +39,29 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/units/{code}", get(api_get))
 }
 
+/// The codes of `roots` and of every unit below them, each once, roots first (a role granted on a
+/// unit reaches its whole subtree).
+pub fn subtree_codes(all: &[Unit], roots: &[String]) -> Vec<String> {
+    let mut scope: Vec<String> = Vec::new();
+    for root in roots {
+        if !scope.contains(root) {
+            scope.push(root.clone());
+        }
+    }
+    let mut i = 0;
+    while i < scope.len() {
+        let parent = scope[i].clone();
+        for u in all.iter().filter(|u| u.parent_code.as_ref().is_some_and(|p| p.as_str() == parent)) {
+            let code = u.code.to_string();
+            if !scope.contains(&code) {
+                scope.push(code);
+            }
+        }
+        i += 1;
+    }
+    scope
+}
+
 fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive()
 }
