@@ -1,5 +1,7 @@
 //! Pure rules of the Huế smart-city platform: identifiers, administrative units, Vietnamese text folding,
-//! geometry, the audit hash chain and local time formatting.
+//! geometry, the audit hash chain and local time formatting; for sensing, the VN_AQI ([`aqi`]), flood alarm levels
+//! ([`flood`]), the SensorThings API query language and dataArray format ([`sensorthings`]) and operations alarms
+//! ([`alarms`]).
 //!
 //! Nothing here does IO. Every parser follows "parse, don't validate": a value of a newtype such as
 //! [`identity::CitizenId`] can only hold a valid value, and a failed parse returns a bilingual
@@ -53,7 +55,9 @@ pub mod geo;
 pub mod identity;
 pub mod indices;
 pub mod lunar;
+pub mod operations;
 pub mod procedures;
+pub mod sensing;
 pub mod text;
 pub mod time;
 pub mod units;

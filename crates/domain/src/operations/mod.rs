@@ -1,0 +1,3 @@
+//! `operations`: rules of the operations centre (IOC) — alarms on sensors and infrastructure.
+
+pub mod alarms;

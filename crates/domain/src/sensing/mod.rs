@@ -1,0 +1,7 @@
+//! `sensing`: the rules behind the city's sensors — the Vietnamese air-quality index, river
+//! gauges against the official flood alarm levels, and the OGC SensorThings API 1.1 query
+//! language and bodies.
+
+pub mod aqi;
+pub mod flood;
+pub mod sensorthings;
