@@ -206,7 +206,7 @@ pub fn validate_form(
                 )
             }),
             FieldKind::Select => {
-                if field.options.iter().any(|o| *o == value) {
+                if field.options.contains(&value) {
                     Ok(value)
                 } else {
                     Err(ValidationError::new(
