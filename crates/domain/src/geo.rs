@@ -3,6 +3,7 @@
 //!
 //! Coordinates are WGS 84 degrees. Areas keep GeoJSON's `[lon, lat]` order; [`GeoPoint`] names its fields.
 //! The tests are planar (degrees treated as a flat grid), which is exact enough at the scale of a ward.
+//! Distances between points ([`haversine_m`]) are great-circle distances on a spherical Earth.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -39,6 +40,23 @@ impl GeoPoint {
         }
         Ok(GeoPoint { lat, lon })
     }
+}
+
+/// Mean Earth radius in metres (IUGG R₁ = (2a + b) / 3 of WGS 84), the sphere [`haversine_m`] measures on.
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Khoảng cách: the great-circle distance between two points in metres (haversine formula on a sphere of
+/// [`EARTH_RADIUS_M`]).
+///
+/// The spherical model is off by at most about 0.5 % against the WGS 84 ellipsoid, far below the accuracy of a
+/// phone's GPS pin; that is all duplicate detection and radius filters need.
+pub fn haversine_m(a: GeoPoint, b: GeoPoint) -> f64 {
+    let (phi1, phi2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dphi = (b.lat - a.lat).to_radians();
+    let dlambda = (b.lon - a.lon).to_radians();
+    let h = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
+    // Rounding can push h a hair above 1 for antipodal points; clamp so asin stays defined.
+    2.0 * EARTH_RADIUS_M * h.clamp(0.0, 1.0).sqrt().asin()
 }
 
 /// Khung bao: the smallest latitude/longitude rectangle around an area, used as a cheap first filter.
@@ -261,6 +279,28 @@ mod tests {
     }
 
     #[test]
+    fn haversine_known_distances() {
+        let one_degree = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+        // (a, b, expected metres, tolerance)
+        let cases = [
+            (pt(0.0, 0.0), pt(0.0, 0.0), 0.0, 1e-9),
+            (pt(0.0, 0.0), pt(0.0, 1.0), one_degree, 1e-6),
+            (pt(0.0, 0.0), pt(1.0, 0.0), one_degree, 1e-6),
+            (pt(0.0, 0.0), pt(0.0, 180.0), EARTH_RADIUS_M * std::f64::consts::PI, 1e-6),
+            (pt(90.0, 0.0), pt(-90.0, 0.0), EARTH_RADIUS_M * std::f64::consts::PI, 1e-6),
+            (pt(0.0, 179.5), pt(0.0, -179.5), one_degree, 1e-6),
+            // Ngọ Môn to the Trường Tiền bridge (north end), Huế: about 1.53 km.
+            (pt(16.4669, 107.5791), pt(16.4678, 107.5934), 1528.0, 5.0),
+            // 0.00045° of latitude in Huế is about 50 m: the "strong duplicate" radius.
+            (pt(16.4637, 107.5909), pt(16.46415, 107.5909), 50.04, 0.01),
+        ];
+        for (a, b, expected, tolerance) in cases {
+            let d = haversine_m(a, b);
+            assert!((d - expected).abs() <= tolerance, "{a:?} → {b:?}: {d} m, expected {expected} m");
+        }
+    }
+
+    #[test]
     fn square_and_square_with_hole() {
         let plain = area(json!({ "type": "Polygon", "coordinates": [square(0.0, 0.0, 10.0, 10.0)] }));
         let holed = area(json!({
@@ -391,6 +431,20 @@ mod tests {
             if a.polygons.iter().any(|poly| poly.contains(p)) {
                 prop_assert!(a.bbox().contains(p));
             }
+        }
+
+        #[test]
+        fn haversine_is_a_metric_on_the_sphere(
+            a in (-90.0f64..=90.0, -180.0f64..=180.0),
+            b in (-90.0f64..=90.0, -180.0f64..=180.0),
+            c in (-90.0f64..=90.0, -180.0f64..=180.0),
+        ) {
+            let (a, b, c) = (pt(a.0, a.1), pt(b.0, b.1), pt(c.0, c.1));
+            let ab = haversine_m(a, b);
+            prop_assert!((0.0..=EARTH_RADIUS_M * std::f64::consts::PI + 1e-6).contains(&ab));
+            prop_assert!((ab - haversine_m(b, a)).abs() < 1e-6);
+            prop_assert!(haversine_m(a, a) < 1e-6);
+            prop_assert!(haversine_m(a, c) <= ab + haversine_m(b, c) + 1e-3);
         }
 
         #[test]

@@ -1,0 +1,8 @@
+//! Wire formats of the open protocols the Huế smart-city platform speaks, as pure code: types, serialisation,
+//! parsing and the mapping to the domain. No HTTP, no storage: the web layer routes requests here and sends back
+//! what these functions return.
+//!
+//! - [`open311`]: Open311 GeoReport v2 (services, service definitions, requests, tokens, discovery, errors) in XML
+//!   and JSON, with the de-facto extensions real clients use and mySociety's `servicerequestupdates`.
+
+pub mod open311;
