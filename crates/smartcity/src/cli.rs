@@ -20,8 +20,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create the database if needed and bring its schema up to date.
     Migrate(DbArgs),
-    /// Load the Huế demo data (units, boundaries, demo accounts); does nothing when already loaded.
-    Demo(DbArgs),
+    /// Load the Huế demo data (units, boundaries, demo accounts, procedures, dossiers); does nothing when already loaded.
+    Demo(DemoArgs),
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -59,6 +59,17 @@ pub struct ServeArgs {
     /// Load the demo data when it is not loaded yet, and print the demo accounts.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// `smartcity demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Also generate N synthetic dossiers (spread over the wards, procedures, channels and the
+    /// last three years, in all statuses) for benchmarks; added on every run.
+    #[arg(long, value_name = "N")]
+    pub dossiers: Option<u64>,
 }
 
 /// `smartcity user …`.
@@ -172,7 +183,8 @@ impl Command {
     pub fn db_args(&self) -> &DbArgs {
         match self {
             Command::Serve(a) => &a.db,
-            Command::Migrate(db) | Command::Demo(db) => db,
+            Command::Migrate(db) => db,
+            Command::Demo(a) => &a.db,
             Command::User(UserCommand::Add(a)) => &a.db,
             Command::User(UserCommand::Passwd(a)) => &a.db,
             Command::User(UserCommand::Grant(a)) => &a.db,

@@ -1,11 +1,20 @@
 //! Dữ liệu dùng thử: the Huế demo installation — the city, its 40 wards and communes with
-//! (approximate) boundaries, nine city agencies, one account per role, and a citizen with an
-//! e-card and a company. README, e2e journeys and benchmarks log in with [`DEMO_ACCOUNTS`].
+//! (approximate) boundaries, nine city agencies, one account per role, a citizen with an e-card
+//! and a company, the catalogue of 26 administrative procedures, and dossiers in every status.
+//! README, e2e journeys and benchmarks log in with [`DEMO_ACCOUNTS`].
 //!
-//! Loading is idempotent: a `demo.loaded` audit record marks a finished load. A load that stopped
-//! half-way resumes (every item is created only when missing), but a database whose unit 46 was
-//! not created by the demo loader is real data and is never touched: demo accounts have published
-//! passwords.
+//! Loading is idempotent and happens in three stages — the base (units, accounts), the catalogue,
+//! the dossiers — each marked by a `demo.loaded` audit record when finished, so a database loaded
+//! by an older version gets the later stages. A load that stopped half-way resumes (every item is
+//! created only when missing), but a database whose unit 46 was not created by the demo loader is
+//! real data and is never touched: demo accounts have published passwords.
+
+mod catalogue;
+mod dossiers;
+mod synthetic;
+
+pub use catalogue::BIRTH_REGISTRATION;
+pub use synthetic::{Generated, generate as generate_dossiers};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -37,10 +46,16 @@ const UNITS_VALID_FROM: (i32, u32, u32) = (2025, 7, 1);
 
 /// Actor label of every record the demo loader writes.
 const DEMO_ACTOR: &str = "demo";
-/// The audit record that marks a finished load.
+/// The audit records that mark a finished stage of the load.
 const LOADED_ACTION: &str = "demo.loaded";
 const LOADED_RECORD_TYPE: &str = "demo";
-const LOADED_RECORD_ID: &str = "hue";
+/// Units, boundaries, accounts, grants, the company and the e-card.
+const BASE_STAGE: &str = "hue";
+/// The procedure catalogue.
+const CATALOGUE_STAGE: &str = "hue.catalogue";
+/// The demo dossiers.
+const DOSSIERS_STAGE: &str = "hue.dossiers";
+const STAGES: [&str; 3] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE];
 
 /// City agencies (cơ quan) under unit 46: code, Vietnamese name, English name.
 pub const DEMO_AGENCIES: [(&str, &str, &str); 9] = [
@@ -82,7 +97,8 @@ const PEOPLE: [DemoPerson; 7] = [
         password: "demo-reception-2026",
         name: "Trần Thị Bình",
         role: Role::ReceptionOfficer,
-        unit: "46.TTHCC",
+        // The city-wide desk of the Public Administration Service Centre: receives for every ward.
+        unit: CITY_CODE,
         staff: true,
     },
     DemoPerson {
@@ -132,7 +148,8 @@ const PEOPLE: [DemoPerson; 7] = [
     },
 ];
 
-const CITIZEN_EMAIL: &str = "citizen@hue.demo";
+/// Login of the demo citizen, the applicant of the demo dossiers.
+pub const CITIZEN_EMAIL: &str = "citizen@hue.demo";
 const CITIZEN_PHONE: &str = "0905123456";
 const CITIZEN_ID: &str = "046090001234";
 const COMPANY_TAX_CODE: &str = "0100109106";
@@ -268,10 +285,31 @@ fn english_unit_name(name_vi: &str, kind: UnitKind) -> String {
     out
 }
 
-/// Whether the demo data is fully loaded (its marker is in the audit log).
-pub async fn demo_loaded(store: &Store) -> anyhow::Result<bool> {
-    let filter = AuditFilter { record_type: Some(LOADED_RECORD_TYPE.into()), record_id: Some(LOADED_RECORD_ID.into()) };
+/// Whether one stage of the load is finished (its marker is in the audit log).
+async fn stage_loaded(store: &Store, stage: &str) -> anyhow::Result<bool> {
+    let filter = AuditFilter { record_type: Some(LOADED_RECORD_TYPE.into()), record_id: Some(stage.into()) };
     Ok(!store.list_audit(&filter, 1, 0).await?.is_empty())
+}
+
+async fn mark_stage_loaded(
+    store: &Store,
+    ctx: &AuditContext,
+    stage: &str,
+    details: serde_json::Value,
+) -> anyhow::Result<()> {
+    let event = AuditEvent { action: LOADED_ACTION, record_type: LOADED_RECORD_TYPE, record_id: stage.into(), details };
+    store.record_audit(ctx, event).await?;
+    Ok(())
+}
+
+/// Whether the demo data is fully loaded (every stage's marker is in the audit log).
+pub async fn demo_loaded(store: &Store) -> anyhow::Result<bool> {
+    for stage in STAGES {
+        if !stage_loaded(store, stage).await? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Whether unit 46 was created by this loader (so a half-finished load may be resumed).
@@ -292,7 +330,49 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let ctx = AuditContext::system(DEMO_ACTOR);
+    if !stage_loaded(store, BASE_STAGE).await? {
+        let details = load_base(store, &ctx).await?;
+        mark_stage_loaded(store, &ctx, BASE_STAGE, details).await?;
+    }
+    if !stage_loaded(store, CATALOGUE_STAGE).await? {
+        let created = catalogue::load(store, &ctx).await.context("loading the demo procedure catalogue")?;
+        mark_stage_loaded(store, &ctx, CATALOGUE_STAGE, json!({"procedures": created})).await?;
+    }
+    if !stage_loaded(store, DOSSIERS_STAGE).await? {
+        // A database loaded before the reception officer moved to the city-wide desk gets the new grant.
+        ensure_grants(store, &ctx, &demo_account_ids(store).await?).await?;
+        let actions = dossiers::load(store).await.context("loading the demo dossiers")?;
+        mark_stage_loaded(store, &ctx, DOSSIERS_STAGE, json!({"actions": actions})).await?;
+    }
+    Ok(true)
+}
 
+/// The demo people that have an account already, with its id.
+async fn demo_account_ids(store: &Store) -> anyhow::Result<Vec<(&'static DemoPerson, Uuid)>> {
+    let mut out = Vec::new();
+    for person in &PEOPLE {
+        if let Some((account, _)) = store.account_for_login(person.email).await? {
+            out.push((person, account.id));
+        }
+    }
+    Ok(out)
+}
+
+/// Grant every demo person their role unless they hold it already.
+async fn ensure_grants(store: &Store, ctx: &AuditContext, accounts: &[(&DemoPerson, Uuid)]) -> anyhow::Result<()> {
+    for (person, account) in accounts {
+        let unit = UnitCode::parse(person.unit)?;
+        let held = store.grants_of(*account).await?;
+        if !held.iter().any(|g| g.role == person.role && g.unit_code == unit.as_str()) {
+            store.grant_role(ctx, *account, person.role, &unit).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The first stage: units, boundaries, accounts and their grants, the company and the e-card.
+/// Returns the details of its marker.
+async fn load_base(store: &Store, ctx: &AuditContext) -> anyhow::Result<serde_json::Value> {
     // Hashing is the slow part (argon2id): start it now, on the blocking pool, while the units are written.
     let mut hashing: Vec<(&DemoPerson, JoinHandle<anyhow::Result<String>>)> = Vec::new();
     let mut existing: Vec<(&DemoPerson, Uuid)> = Vec::new();
@@ -315,7 +395,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     let unit_count = units.len();
     for unit in units {
         if store.unit(&unit.code).await?.is_none() {
-            store.create_unit(&ctx, unit).await?;
+            store.create_unit(ctx, unit).await?;
         }
     }
     let boundaries: BoundariesSeed = serde_json::from_str(WARDS_GEOJSON).context("seed/hue-wards.geojson")?;
@@ -324,7 +404,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         if store.unit_boundary(&code).await?.is_none() {
             let area =
                 Area::from_geojson_geometry(&feature.geometry).with_context(|| format!("boundary of unit {code}"))?;
-            store.set_unit_boundary(&ctx, &code, &area).await?;
+            store.set_unit_boundary(ctx, &code, &area).await?;
         }
     }
 
@@ -334,7 +414,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         let citizen = !person.staff;
         let account = store
             .create_account(
-                &ctx,
+                ctx,
                 NewAccount {
                     kind: if person.staff { AccountKind::Staff } else { AccountKind::Citizen },
                     display_name: person.name.into(),
@@ -348,13 +428,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .with_context(|| format!("creating demo account {}", person.email))?;
         accounts.push((person, account.id));
     }
-    for (person, account) in &accounts {
-        let unit = UnitCode::parse(person.unit)?;
-        let held = store.grants_of(*account).await?;
-        if !held.iter().any(|g| g.role == person.role && g.unit_code == unit.as_str()) {
-            store.grant_role(&ctx, *account, person.role, &unit).await?;
-        }
-    }
+    ensure_grants(store, ctx, &accounts).await?;
 
     let citizen = accounts
         .iter()
@@ -363,25 +437,13 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         .context("the demo citizen account")?;
     if store.organisations_of(citizen).await?.is_empty() {
         let tax_code = TaxCode::parse(COMPANY_TAX_CODE)?;
-        store.create_organisation(&ctx, &tax_code, COMPANY_NAME, COMPANY_ADDRESS, citizen).await?;
+        store.create_organisation(ctx, &tax_code, COMPANY_NAME, COMPANY_ADDRESS, citizen).await?;
     }
     if store.ecards_of(citizen).await?.is_empty() {
         let (number, qr_token) = new_ecard_credentials()?;
-        store.issue_ecard(&ctx, citizen, number.as_str(), &qr_token).await?;
+        store.issue_ecard(ctx, citizen, number.as_str(), &qr_token).await?;
     }
-
-    store
-        .record_audit(
-            &ctx,
-            AuditEvent {
-                action: LOADED_ACTION,
-                record_type: LOADED_RECORD_TYPE,
-                record_id: LOADED_RECORD_ID.into(),
-                details: json!({"units": unit_count, "accounts": PEOPLE.len()}),
-            },
-        )
-        .await?;
-    Ok(true)
+    Ok(json!({"units": unit_count, "accounts": PEOPLE.len()}))
 }
 
 /// A fresh e-card number (46 + 13 random digits + Luhn digit) and a 32-hex-digit QR secret.

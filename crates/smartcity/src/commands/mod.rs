@@ -77,16 +77,11 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             store.close().await;
             println!("database is up to date: {}", database_label(&settings));
         }
-        Command::Demo(_) => {
+        Command::Demo(args) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
-            let loaded = demo::load_demo(&store).await;
+            let done = demo_command(&store, &settings, args.dossiers).await;
             store.close().await;
-            if loaded? {
-                println!("demo data loaded into {}", database_label(&settings));
-                print!("{}", demo::demo_accounts_table());
-            } else {
-                println!("demo data already present (or unit 46 holds real data); nothing loaded");
-            }
+            done?;
         }
         Command::User(UserCommand::Add(args)) => users::add(&settings, args).await?,
         Command::User(UserCommand::Passwd(args)) => users::passwd(&settings, args).await?,
@@ -96,6 +91,33 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Audit(AuditCommand::Verify(_)) => return audit::verify(&settings).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `smartcity demo [--dossiers N]`: load what is missing, then generate the synthetic dossiers.
+async fn demo_command(store: &Store, settings: &Settings, synthetic: Option<u64>) -> anyhow::Result<()> {
+    if demo::load_demo(store).await? {
+        println!("demo data loaded into {}", database_label(settings));
+        print!("{}", demo::demo_accounts_table());
+    } else {
+        println!("demo data already present (or unit 46 holds real data); nothing loaded");
+    }
+    if let Some(count) = synthetic.filter(|n| *n > 0) {
+        if !demo::demo_loaded(store).await? {
+            return Err(Refusal {
+                vi: "cơ sở dữ liệu này không chứa dữ liệu dùng thử; không tạo hồ sơ tổng hợp.".into(),
+                en: "this database does not hold the demo data; no synthetic dossiers generated.".into(),
+            }
+            .into());
+        }
+        let generated = demo::generate_dossiers(store, count).await.context("generating synthetic dossiers")?;
+        println!(
+            "{} synthetic dossiers generated in {:.2} s ({:.0} dossiers/s)",
+            generated.dossiers,
+            generated.elapsed.as_secs_f64(),
+            generated.rate()
+        );
+    }
+    Ok(())
 }
 
 /// Whether a command may create the database it is pointed at.

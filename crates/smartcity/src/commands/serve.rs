@@ -1,6 +1,6 @@
 //! `smartcity serve`: open and migrate the store, optionally load the demo, serve the router until
-//! SIGINT/SIGTERM, let requests in flight finish, then close the store. A background task purges
-//! expired sessions every hour.
+//! SIGINT/SIGTERM, let requests in flight finish, then close the store. Background tasks purge
+//! expired sessions every hour and turn outbox events into notifications every two seconds.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -20,6 +20,10 @@ use crate::demo;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often expired sessions are deleted.
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
+/// How often pending outbox events are delivered as notifications.
+const OUTBOX_EVERY: Duration = Duration::from_secs(2);
+/// Most outbox events delivered per round.
+const OUTBOX_BATCH: i64 = 100;
 
 pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
     let store = open_store(settings, Open::CreateIfMissing).await?;
@@ -44,6 +48,7 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
 
     let (stopping, stop_requested) = watch::channel(false);
     let purge = tokio::spawn(purge_expired_sessions_hourly(store.clone(), stop_requested.clone()));
+    let outbox = tokio::spawn(deliver_notifications(store.clone(), stop_requested.clone()));
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
         async move {
             shutdown_signal().await;
@@ -61,6 +66,9 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
     }
     if let Err(err) = purge.await {
         tracing::warn!(error = %err, "the session purge task ended abnormally");
+    }
+    if let Err(err) = outbox.await {
+        tracing::warn!(error = %err, "the notification task ended abnormally");
     }
     store.close().await;
     tracing::info!("stopped");
@@ -114,6 +122,34 @@ async fn purge_expired_sessions_hourly(store: Store, mut stop_requested: watch::
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "expired sessions deleted"),
             Err(err) => tracing::warn!(error = %err, "cannot delete expired sessions"),
+        }
+    }
+}
+
+/// Deliver pending outbox events (notification mails) every two seconds until shutdown. A round
+/// that has started finishes before the task notices the shutdown, so the store is never closed
+/// under it; a failed round is logged and retried on the next tick.
+async fn deliver_notifications(store: Store, mut stop_requested: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(OUTBOX_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let stop = async {
+            let _ = stop_requested.wait_for(|stop| *stop).await;
+        };
+        tokio::select! {
+            _ = every.tick() => {}
+            () = stop => break,
+        }
+        // A panic inside one round must not end the worker: run the round as its own task.
+        let round = tokio::spawn({
+            let store = store.clone();
+            async move { smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await }
+        });
+        match round.await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(delivered)) => tracing::debug!(delivered, "outbox events delivered"),
+            Ok(Err(err)) => tracing::warn!(error = %err, "cannot deliver outbox events"),
+            Err(err) => tracing::error!(error = %err, "the notification round ended abnormally"),
         }
     }
 }

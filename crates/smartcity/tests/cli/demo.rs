@@ -1,11 +1,24 @@
-//! `smartcity demo`: the Huế demo installation, loaded once.
+//! `smartcity demo`: the Huế demo installation, loaded once; `demo --dossiers N` adds synthetic dossiers.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
+use smartcity_domain::dossiers::DossierStatus;
 use smartcity_domain::units::{UnitCode, UnitKind};
+use smartcity_store::portable::Tables;
 use smartcity_store::units::NewUnit;
-use smartcity_store::{AuditContext, Store, UnitStore};
+use smartcity_store::{AuditContext, DossierStore, IdentityStore, OutboxStore, ProcedureStore, Store, UnitStore};
 
 use crate::support::Installation;
+
+/// Dossiers per status code (1–10).
+fn dossiers_by_status(tables: &Tables) -> BTreeMap<i64, usize> {
+    let mut counts = BTreeMap::new();
+    for dossier in &tables.dossiers {
+        *counts.entry(dossier.status).or_default() += 1;
+    }
+    counts
+}
 
 #[test]
 fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
@@ -48,11 +61,112 @@ fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
         (grant.role.as_str(), grant.unit_code.as_str())
     };
     assert_eq!(grant_of("admin@hue.demo"), ("administrator", "46"));
-    assert_eq!(grant_of("reception@hue.demo"), ("reception_officer", "46.TTHCC"));
+    assert_eq!(grant_of("reception@hue.demo"), ("reception_officer", "46"));
     assert_eq!(grant_of("processing@hue.demo"), ("processing_officer", "19753"));
     assert_eq!(grant_of("leader@hue.demo"), ("unit_leader", "19753"));
     assert_eq!(grant_of("ioc@hue.demo"), ("ioc_operator", "46.IOC"));
-    assert!(tables.audit_log.iter().all(|r| r.actor.as_deref() == Some("demo")));
+    // The loader writes as "demo"; the demo dossiers were handled by the demo accounts themselves.
+    let account_ids: Vec<String> = tables.accounts.iter().map(|a| a.id.to_string()).collect();
+    for record in &tables.audit_log {
+        let actor = record.actor.as_deref().unwrap_or_default();
+        assert!(actor == "demo" || account_ids.iter().any(|id| id == actor), "{record:?}");
+    }
+}
+
+#[tokio::test]
+async fn demo_loads_the_catalogue_and_dossiers_in_every_status() {
+    let site = Installation::new().with_demo();
+    let tables = site.tables();
+    assert_eq!(tables.procedures.len(), 26);
+    assert!(tables.procedures.iter().all(|p| p.version == 1 && p.valid_from.to_string() == "2025-07-01"));
+    let by_status = dossiers_by_status(&tables);
+    for status in DossierStatus::ALL {
+        assert!(by_status.get(&status.code()).is_some_and(|n| *n >= 1), "no demo dossier is {status}: {by_status:?}");
+    }
+    assert!(tables.dossiers.iter().any(|d| d.channel == 1), "a counter dossier");
+    assert!(tables.dossiers.iter().all(|d| d.unit_code == smartcity::demo::DEMO_WARD_CODE));
+    assert!(tables.dossier_documents.iter().any(|d| d.purpose == "result"), "a result file");
+
+    let store = Store::open_sqlite_in(&site.data_dir()).await.expect("open");
+    let (citizen, _) =
+        store.account_for_login(smartcity::demo::CITIZEN_EMAIL).await.expect("lookup").expect("the demo citizen");
+    let mine = store.dossiers_of_applicant(citizen.id, 100).await.expect("the citizen's dossiers");
+    for status in DossierStatus::ALL {
+        assert!(mine.iter().any(|d| d.status == *status), "the citizen has no dossier that is {status}");
+    }
+    let returned = mine
+        .iter()
+        .find(|d| d.status == DossierStatus::ResultReturned && d.procedure_code == smartcity::demo::BIRTH_REGISTRATION)
+        .expect("a returned birth registration");
+    assert_eq!(returned.state.rating, Some(smartcity_domain::dossiers::Rating::Satisfied));
+    let history: Vec<_> =
+        store.dossier_events(returned.id).await.expect("events").into_iter().map(|e| e.action).collect();
+    assert_eq!(history, ["submit", "accept", "start_processing", "complete_step", "approve", "return_result", "rate"]);
+
+    // Đăng ký khai sinh asks for exactly two documents, so the browser journey uploads two files.
+    let today = chrono::Utc::now().date_naive();
+    let birth = store
+        .procedure_in_force(smartcity::demo::BIRTH_REGISTRATION, today)
+        .await
+        .expect("lookup")
+        .expect("birth registration is in force");
+    assert_eq!(birth.documents.iter().filter(|d| d.required).count(), 2);
+    assert_eq!(birth.form_fields.len(), 6);
+    let city = store.list_procedures(today, "").await.expect("catalogue");
+    assert_eq!(city.len(), 26);
+    for procedure in city.iter().filter(|p| p.unit_code.is_some()) {
+        let unit = UnitCode::parse(procedure.unit_code.as_deref().expect("unit")).expect("code");
+        assert!(store.unit(&unit).await.expect("lookup").is_some(), "{} goes to an existing unit", procedure.code);
+    }
+    // Submissions and actions waiting for the notification worker.
+    assert!(!store.pending_events(1000).await.expect("outbox").is_empty());
+    store.close().await;
+
+    let out = site.run(&["audit", "verify"]).success();
+    assert!(out.stdout.contains("audit log OK"), "{}", out.stdout);
+}
+
+#[tokio::test]
+async fn demo_dossiers_adds_that_many_synthetic_dossiers_quietly() {
+    let site = Installation::new().with_demo();
+    let before = site.tables();
+    let out = site.run(&["demo", "--dossiers", "200"]).success();
+    assert!(out.stdout.contains("nothing loaded"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("200 synthetic dossiers generated") && out.stdout.contains("dossiers/s"),
+        "{}",
+        out.stdout
+    );
+    let after = site.tables();
+    assert_eq!(after.dossiers.len(), before.dossiers.len() + 200);
+    let added: Vec<_> = after.dossiers.iter().filter(|d| !before.dossiers.iter().any(|b| b.id == d.id)).collect();
+    assert_eq!(added.len(), 200);
+    for status in DossierStatus::ALL {
+        assert!(added.iter().any(|d| d.status == status.code()), "no synthetic dossier is {status}");
+    }
+    for channel in 1..=3 {
+        assert!(added.iter().any(|d| d.channel == channel), "no synthetic dossier came by channel {channel}");
+    }
+    let wards: std::collections::BTreeSet<_> = added.iter().map(|d| d.unit_code.as_str()).collect();
+    assert!(wards.len() > 20, "spread over the wards: {wards:?}");
+    let oldest = added.iter().map(|d| d.received_at).min().expect("dossiers");
+    assert!(chrono::Utc::now() - oldest > chrono::TimeDelta::days(365), "spread over the years");
+    assert!(added.iter().all(|d| d.received_at <= chrono::Utc::now()));
+    assert!(
+        added.iter().all(|d| d.finished_at.is_none_or(|f| f >= d.received_at)
+            && d.returned_at.is_none_or(|r| Some(r) >= d.finished_at)),
+        "dates in order"
+    );
+    // Nothing to deliver for them: old dossiers must not mail anyone.
+    let store = Store::open_sqlite_in(&site.data_dir()).await.expect("open");
+    let pending = store.pending_events(100_000).await.expect("outbox");
+    for event in pending {
+        let id = event.payload["dossier_id"].as_str().unwrap_or_default().to_owned();
+        assert!(!added.iter().any(|d| d.id.to_string() == id), "{event:?}");
+    }
+    store.close().await;
+    site.run(&["audit", "verify"]).success();
+    assert_eq!(site.run(&["demo"]).success().stdout.lines().count(), 1, "still loaded once");
 }
 
 #[test]
@@ -99,4 +213,6 @@ async fn a_demo_load_that_stopped_half_way_is_finished_by_the_next_run() {
     assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
     let tables = site.tables();
     assert_eq!((tables.units.len(), tables.accounts.len()), (50, 7));
+    assert_eq!(tables.procedures.len(), 26);
+    assert_eq!(dossiers_by_status(&tables).len(), 10);
 }

@@ -75,3 +75,37 @@ fn a_sqlite_installation_moves_to_postgres_and_back_unchanged() {
     assert_eq!(back.tables(), original);
     back.run(&["audit", "verify"]).success();
 }
+
+#[test]
+fn the_demo_with_its_dossiers_loads_on_postgres() {
+    let Some(admin_url) = std::env::var("SMARTCITY_TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty()) else {
+        eprintln!("SMARTCITY_TEST_DATABASE_URL is not set: demo on PostgreSQL skipped");
+        return;
+    };
+    let schema = Schema::create(&admin_url);
+    let pg_url = schema.url();
+    let site = Installation::new();
+    let pg = |args: &[&str]| {
+        let mut command = smartcity(site.root());
+        command.args(args).args(["--database-url", pg_url.as_str()]);
+        run(command, None)
+    };
+
+    let out = pg(&["demo", "--dossiers", "100"]).success();
+    assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
+    assert!(out.stdout.contains("100 synthetic dossiers generated"), "{}", out.stdout);
+    assert!(pg(&["demo"]).success().stdout.contains("nothing loaded"));
+    pg(&["audit", "verify"]).success();
+
+    let dump: smartcity_store::portable::Dump = serde_json::from_str(&pg(&["export"]).success().stdout).expect("dump");
+    let tables = dump.tables;
+    assert_eq!(tables.procedures.len(), 26);
+    for status in 1..=10 {
+        let demo = tables.dossiers.iter().filter(|d| d.status == status && d.unit_code == "19753").count();
+        assert!(demo >= 1, "no dossier in Phú Xuân is in status {status}");
+    }
+    let citizen = tables.accounts.iter().find(|a| a.email.as_deref() == Some("citizen@hue.demo")).expect("citizen");
+    let mine = tables.dossiers.iter().filter(|d| d.applicant_id == Some(citizen.id)).count();
+    assert!(mine >= 10, "{mine}");
+    assert!(tables.dossiers.len() >= 100 + mine);
+}

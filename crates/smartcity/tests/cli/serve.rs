@@ -6,6 +6,8 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use smartcity_store::{OutboxStore, Store};
+
 use crate::support::Installation;
 
 /// `GET path` over a plain socket; returns the whole response.
@@ -52,6 +54,26 @@ fn serve_with_demo_answers_healthz_and_stops_on_sigterm() {
 
     let response = http_get(&address, "/healthz");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    // The notification worker turns the demo dossiers' outbox events into mails within seconds.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let returned = |m: &smartcity_store::outbox::Mail| {
+        m.to_address == smartcity::demo::CITIZEN_EMAIL && m.subject.contains("đã trả kết quả")
+    };
+    let mails = runtime.block_on(async {
+        let store = Store::open_sqlite_in(&site.data_dir()).await.expect("open the served database");
+        let mut mails = Vec::new();
+        for _ in 0..150 {
+            mails = store.list_mail(1000).await.expect("mail outbox");
+            if mails.iter().any(returned) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        store.close().await;
+        mails
+    });
+    assert!(mails.iter().any(returned), "{mails:?}");
 
     let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
     assert!(killed.success());
