@@ -396,6 +396,14 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("dossiers.day_off", "Nghỉ bù / nghỉ thêm", "Day off"),
     ("dossiers.working_day", "Làm việc bù", "Working day"),
     ("admin.procedures", "Thủ tục hành chính", "Procedures"),
+    ("admin.mail", "Thư đi (hộp thư gửi)", "Outgoing mail"),
+    (
+        "admin.mail_help",
+        "Thư và tin nhắn gửi người dân khi hồ sơ thay đổi. Khi chưa cấu hình máy chủ thư, thư được lưu tại đây.",
+        "Mails and messages sent to citizens when their dossier changes. Without a mail relay configured they are kept here.",
+    ),
+    ("admin.mail_to", "Gửi tới", "To"),
+    ("admin.mail_none", "Chưa có thư nào.", "No mail yet."),
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
     ("error.back_home", "Về trang chủ", "Back to the home page"),
 ];

@@ -411,3 +411,18 @@ pub async fn adjust(
     }
     Ok(redirect(&format!("/admin/calendar?year={}", date.year())))
 }
+
+#[derive(Template)]
+#[template(path = "dossiers/admin_mail.html")]
+struct MailPage {
+    ctx: PageContext,
+    mails: Vec<smartcity_store::outbox::Mail>,
+}
+
+/// `GET /admin/mail`: the mail outbox — what the platform sent (or would send through SMTP) to
+/// citizens, newest first.
+pub async fn mail(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+    require_city_admin(&state, &user).await?;
+    let mails = smartcity_store::OutboxStore::list_mail(&state.store, 200).await?;
+    Ok(render(&MailPage { ctx, mails }))
+}

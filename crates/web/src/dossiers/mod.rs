@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/procedures", get(admin::procedures).post(admin::create_version))
         .route("/admin/procedures/{code}", get(admin::procedure))
         .route("/admin/calendar", get(admin::calendar).post(admin::adjust))
+        .route("/admin/mail", get(admin::mail))
         .route("/procedures/{code}", get(pages::procedure))
         .route("/desk/dossiers", get(pages::queue))
         .route("/desk/dossiers/new", get(pages::counter_start))
