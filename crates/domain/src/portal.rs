@@ -654,7 +654,7 @@ impl Warning {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Working days a unit has to answer a question: the same 7 as a citizen report on Hue-S (`domain-vn.md` §8); no
-/// legal text sets a Q&A deadline [U].
+/// legal text sets a Q&A deadline (unverified).
 pub const QUESTION_DEADLINE_WORKING_DAYS: u32 = 7;
 
 /// The instant a question asked at `asked_at` becomes overdue: the end (23:59:59 Vietnam time) of the 7th working

@@ -4,5 +4,7 @@
 //!
 //! - [`open311`]: Open311 GeoReport v2 (services, service definitions, requests, tokens, discovery, errors) in XML
 //!   and JSON, with the de-facto extensions real clients use and mySociety's `servicerequestupdates`.
+//! - [`html`]: the rich-text allow-list for portal article bodies (sanitised on save).
 
+pub mod html;
 pub mod open311;
