@@ -4,7 +4,9 @@
 //!
 //! - [`open311`]: Open311 GeoReport v2 (services, service definitions, requests, tokens, discovery, errors) in XML
 //!   and JSON, with the de-facto extensions real clients use and mySociety's `servicerequestupdates`.
+//! - [`feeds`]: Atom 1.0 feeds and sitemap.xml for the portal sites.
 //! - [`html`]: the rich-text allow-list for portal article bodies (sanitised on save).
 
+pub mod feeds;
 pub mod html;
 pub mod open311;
