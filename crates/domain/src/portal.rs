@@ -504,18 +504,6 @@ labelled_enum! {
     }
 }
 
-impl WarningKind {
-    /// The CAP 1.2 `category` of this kind (OASIS CAP 1.2 §3.2.2): Met, Env, Transport or Safety.
-    pub fn cap_category(self) -> &'static str {
-        match self {
-            WarningKind::Flood | WarningKind::Storm | WarningKind::Heat => "Met",
-            WarningKind::AirQuality => "Env",
-            WarningKind::Traffic => "Transport",
-            WarningKind::Scam => "Safety",
-        }
-    }
-}
-
 labelled_enum! {
     /// Mức độ nghiêm trọng, on the CAP 1.2 `severity` scale (OASIS CAP 1.2 §3.2.2).
     pub enum Severity ("severity", "Mức độ", "severity") {
@@ -1035,7 +1023,6 @@ mod tests {
         assert!(!cancelled.is_active(at(5)));
         assert_eq!(WarningArea::wards(vec![]).unwrap_err().field, "area");
         assert_eq!(Severity::Extreme.cap_value(), "Extreme");
-        assert_eq!(WarningKind::Scam.cap_category(), "Safety");
     }
 
     #[test]
