@@ -1073,6 +1073,45 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_non_empty_slug_parses(name in "\\PC{0,120}") {
+            let slug = slugify(&name);
+            if !slug.is_empty() && !RESERVED_SLUGS.contains(&slug.as_str()) {
+                proptest::prop_assert_eq!(SiteSlug::parse(&slug).map(|s| s.as_str().to_owned()), Ok(slug));
+            }
+        }
+
+        #[test]
+        fn assigned_slugs_are_valid_and_unique(names in proptest::collection::vec("(Phường|Xã|API|—) ?[a-zđ ]{0,6}", 1..12)) {
+            let units: Vec<(UnitCode, &str)> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (UnitCode::parse(&format!("{:05}", 19000 + i)).unwrap(), n.as_str()))
+                .collect();
+            let slugs = assign_site_slugs(&units);
+            let mut seen = std::collections::HashSet::new();
+            for (_, s) in &slugs {
+                proptest::prop_assert!(SiteSlug::parse(s.as_str()).is_ok(), "{}", s);
+                proptest::prop_assert!(seen.insert(s.as_str().to_owned()), "duplicate {}", s);
+            }
+        }
+
+        #[test]
+        fn query_normalisation_is_idempotent(raw in "\\PC{0,300}") {
+            let q = SearchQuery::parse(&raw);
+            proptest::prop_assert!(q.as_str().chars().count() <= SEARCH_QUERY_MAX_CHARS);
+            proptest::prop_assert_eq!(SearchQuery::parse(q.as_str()), q);
+        }
+
+        #[test]
+        fn snippets_never_leak_markup(text in "\\PC{0,200}", raw in "\\PC{0,20}") {
+            let out = highlight_snippet(&text, &SearchQuery::parse(&raw), 60);
+            let stripped = out.replace("<mark>", "").replace("</mark>", "");
+            proptest::prop_assert!(!stripped.contains('<') && !stripped.contains('>'), "{}", out);
+        }
+    }
+
     #[test]
     fn long_text_is_cut_around_the_first_match() {
         let text = format!("{} Lăng Tự Đức {}", "mở đầu ".repeat(50), "kết ".repeat(50));

@@ -462,6 +462,21 @@ mod tests {
         assert_eq!(clean("<td colspan=\"2;x\">1</td>").html, "1", "a bare td outside a table is unwrapped");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn sanitising_twice_changes_nothing(input in "(<(p|a|img|script|svg|b|div)( (href|src|onerror|title)=\"(https://x|javascript:y|/z)\")?>|</(p|a|script|div)>|[a-zđ &<>\"]){0,30}") {
+            let once = sanitise_article_html(&input);
+            let twice = sanitise_article_html(&once.html);
+            proptest::prop_assert_eq!(&twice.html, &once.html);
+            proptest::prop_assert!(!twice.removed, "{} → {}", input, once.html);
+            let lower = once.html.to_lowercase();
+            // "javascript:" may survive as harmless text or a title; never as a URL, a handler or a script.
+            for bad in ["<script", "href=\"javascript", "src=\"javascript", " onerror=", "<svg"] {
+                proptest::prop_assert!(!lower.contains(bad), "{} → {}", input, once.html);
+            }
+        }
+    }
+
     #[test]
     fn text_is_normalised_to_nfc() {
         let out = clean("<p>Hu\u{1ebf} La\u{306}ng Tu\u{31b}\u{323}</p>");
