@@ -1,7 +1,8 @@
 //! Pure rules of the Huế smart-city platform: identifiers, administrative units, Vietnamese text folding,
 //! geometry, the audit hash chain, local time formatting, one-stop dossiers ([`dossiers`]) and field reports
 //! ([`reports`]); sensing rules ([`sensing`]: VN_AQI, flood alarm levels, the SensorThings query language) and
-//! operations alarms ([`operations`]).
+//! operations alarms ([`operations`]); the multi-level portal ([`portal`]: site slugs, editorial workflow,
+//! warnings, Q&A deadlines, search-query folding and snippet highlighting).
 //!
 //! Nothing here does IO. Every parser follows "parse, don't validate": a value of a newtype such as
 //! [`identity::CitizenId`] can only hold a valid value, and a failed parse returns a bilingual
@@ -131,6 +132,7 @@ pub mod identity;
 pub mod indices;
 pub mod lunar;
 pub mod operations;
+pub mod portal;
 pub mod procedures;
 pub mod reports;
 pub mod sensing;

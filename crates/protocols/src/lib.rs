@@ -4,5 +4,11 @@
 //!
 //! - [`open311`]: Open311 GeoReport v2 (services, service definitions, requests, tokens, discovery, errors) in XML
 //!   and JSON, with the de-facto extensions real clients use and mySociety's `servicerequestupdates`.
+//! - [`cap`]: Common Alerting Protocol 1.2 XML for the portal's warnings (cảnh báo).
+//! - [`feeds`]: Atom 1.0 feeds and sitemap.xml for the portal sites.
+//! - [`html`]: the rich-text allow-list for portal article bodies (sanitised on save).
 
+pub mod cap;
+pub mod feeds;
+pub mod html;
 pub mod open311;
