@@ -22,6 +22,7 @@ pub mod identity;
 pub mod outbox;
 pub mod portable;
 pub mod procedures;
+pub mod reports;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -33,6 +34,7 @@ pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use outbox::OutboxStore;
 pub use procedures::ProcedureStore;
+pub use reports::ReportStore;
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -147,6 +149,11 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("outbox.id", "outbox_pkey"),
     ("mail_outbox.id", "mail_outbox_pkey"),
     ("holiday_adjustments.day", "holiday_adjustments_pkey"),
+    ("report_categories.code", "report_categories_pkey"),
+    ("open311_api_keys.id", "open311_api_keys_pkey"),
+    ("reports.id", "reports_pkey"),
+    ("report_events.id", "report_events_pkey"),
+    ("report_photos.id", "report_photos_pkey"),
 ];
 
 /// Result of every store call.

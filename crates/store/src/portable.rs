@@ -191,6 +191,31 @@ portable_tables! {
     holiday_adjustments: HolidayAdjustmentDumpRow order "day" {
         day: NaiveDate, kind: String, reason: String, created_at: DateTime<Utc>,
     }
+    report_categories: ReportCategoryDumpRow order "code" {
+        code: String, name_vi: String, name_en: String, examples_vi: String, agency_kind: String,
+        deadline_days: i64, process: String, active: bool, created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
+    }
+    open311_api_keys: Open311ApiKeyDumpRow order "id" {
+        id: Uuid, name: String, key_hash: String, created_at: DateTime<Utc>, revoked_at: Option<DateTime<Utc>>,
+        last_used_at: Option<DateTime<Utc>>,
+    }
+    reports: ReportDumpRow order "id" {
+        id: Uuid, service_code: String, description: String, lat: f64, lon: f64, address: Option<String>,
+        ward_code: Option<String>, handling_unit_code: Option<String>, status: String,
+        reporter_account_id: Option<Uuid>, reporter_name: Option<String>, reporter_email: Option<String>,
+        reporter_phone: Option<String>, api_key_id: Option<Uuid>, due_at: Option<DateTime<Utc>>,
+        answered_at: Option<DateTime<Utc>>, answer: Option<String>, rating: Option<String>,
+        duplicate_of: Option<Uuid>, created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
+    }
+    report_events: ReportEventDumpRow order "id" {
+        id: Uuid, report_id: Uuid, at: DateTime<Utc>, action: String, from_status: Option<String>, to_status: String,
+        actor_id: Option<Uuid>, from_unit: Option<String>, to_unit: Option<String>, public_note: String,
+        details: String,
+    }
+    report_photos: ReportPhotoDumpRow order "id" {
+        id: Uuid, report_id: Uuid, purpose: String, sha256: String, content_type: String, size: i64,
+        created_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

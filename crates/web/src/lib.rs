@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod identity;
 pub mod openapi;
 pub mod passwords;
+pub mod reports;
 pub mod shell;
 pub mod units;
 
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .merge(identity::router())
         .merge(dossiers::router())
+        .merge(reports::router())
         .merge(units::router())
         .merge(audit::router())
         .fallback(not_found)

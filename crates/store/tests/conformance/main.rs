@@ -14,6 +14,7 @@ mod identity;
 mod outbox;
 mod portable;
 mod procedures;
+mod reports;
 mod sessions;
 mod units;
 
@@ -33,6 +34,9 @@ use smartcity_store::identity::{Account, AccountKind, IdentityStore, NewAccount}
 use smartcity_store::procedures::{NewProcedure, Procedure, ProcedureStore};
 use smartcity_store::units::{NewUnit, UnitStore};
 use smartcity_store::{AuditContext, AuditStore, Backend, Store};
+
+/// The report category catalogue the binary ships (`seed/feedback-categories.json`).
+const FEEDBACK_CATEGORIES: &str = include_str!("../../../smartcity/seed/feedback-categories.json");
 
 /// A unit code the suite knows to be well formed.
 fn code(s: &str) -> UnitCode {

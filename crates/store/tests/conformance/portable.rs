@@ -15,14 +15,17 @@ use smartcity_store::identity::{Account, ECardStatus, IdentityStore};
 use smartcity_store::outbox::OutboxStore;
 use smartcity_store::portable::{DUMP_FORMAT, Dump, Tables};
 use smartcity_store::procedures::ProcedureStore;
+use smartcity_store::reports::{
+    NewPhoto, NewReport, NewReportEvent, ReportChange, ReportFilter, ReportStore, Reporter,
+};
 use smartcity_store::sessions::{NewSession, SessionStore};
 use smartcity_store::testing::{fresh_store, test_database_url};
 use smartcity_store::units::UnitStore;
 use smartcity_store::{AuditContext, AuditStore, CalendarStore, Store, StoreError};
 
 use crate::{
-    admin, cap_phep_hanh_nghe, code, counter_dossier, create_khai_sinh, day, morning_of, new_unit, online_dossier,
-    reform_day, register_an, reuse, seed_hue, square, staff, upload,
+    FEEDBACK_CATEGORIES, admin, cap_phep_hanh_nghe, code, counter_dossier, create_khai_sinh, day, morning_of, new_unit,
+    online_dossier, reform_day, register_an, reuse, seed_hue, square, staff, upload,
 };
 
 /// Session cookie hash of An's phone, live for a day after `fill`.
@@ -90,6 +93,74 @@ async fn fill(store: &Store) {
     store.record_audit(&as_clerk, read).await.unwrap();
 
     fill_one_stop_desk(store, &an, &clerk, &as_clerk).await;
+    fill_field_reports(store, &an, &clerk).await;
+}
+
+/// Field reports: the catalogue (one category hidden), a used and a revoked partner key, a report
+/// from An with a photo that was answered and rated, and an anonymous one through Open311 that was
+/// rejected as its duplicate.
+async fn fill_field_reports(store: &Store, an: &Account, clerk: &Account) {
+    store.load_report_categories_json(&admin(), FEEDBACK_CATEGORIES).await.unwrap();
+    let hidden = store.report_categories().await.unwrap().pop().unwrap();
+    store.set_report_category_active(&admin(), &hidden.code, false).await.unwrap();
+    let partner = store.create_open311_key(&admin(), "FixMyStreet Huế", "sha256:partner").await.unwrap();
+    store.verify_open311_key("sha256:partner").await.unwrap();
+    let old = store.create_open311_key(&admin(), "Cũ", "sha256:old-partner").await.unwrap();
+    store.revoke_open311_key(&admin(), old.id).await.unwrap();
+
+    let category = store.report_categories().await.unwrap().remove(0).code;
+    let mut first = NewReport {
+        service_code: category.clone(),
+        description: "Đèn đường hỏng trước số 5 Lê Lợi".to_owned(),
+        location: GeoPoint { lat: 16.4637, lon: 107.5909 },
+        address: Some("5 Lê Lợi".to_owned()),
+        ward_code: Some("19800".to_owned()),
+        handling_unit_code: Some("19800".to_owned()),
+        reporter: Reporter {
+            account_id: Some(an.id),
+            name: Some(an.display_name.clone()),
+            email: Some("an.nguyen@example.vn".to_owned()),
+            phone: Some("0912345678".to_owned()),
+        },
+        api_key_id: None,
+        photos: vec![NewPhoto { content_type: "image/jpeg".to_owned(), bytes: b"\xff\xd8\xff\xe0 den hong".to_vec() }],
+    };
+    let as_an = AuditContext::account(an.id, None);
+    let report = store.create_report(&as_an, first.clone()).await.unwrap();
+    let mut answered = ReportChange::from_report(
+        &report,
+        smartcity_domain::reports::ReportStatus::Answered,
+        NewReportEvent {
+            action: "answer".to_owned(),
+            actor_id: Some(clerk.id),
+            from_unit: Some("19800".to_owned()),
+            to_unit: Some("19800".to_owned()),
+            public_note: "Đã thay bóng đèn.".to_owned(),
+            details: json!({}),
+        },
+    );
+    answered.due_at = Some(report.created_at + Duration::days(9));
+    answered.answered_at = Some(report.created_at + Duration::days(2));
+    answered.answer = Some("Đã thay bóng đèn.".to_owned());
+    answered.rating = Some(Rating::Satisfied);
+    answered.photos = vec![NewPhoto { content_type: "image/png".to_owned(), bytes: b"\x89PNG den sang".to_vec() }];
+    answered.notify = Some("report.answered".to_owned());
+    store.apply_report_change(&AuditContext::account(clerk.id, None), answered).await.unwrap();
+
+    first.reporter = Reporter::default();
+    first.address = None;
+    first.ward_code = None;
+    first.handling_unit_code = None;
+    first.photos = vec![];
+    first.api_key_id = Some(partner.id);
+    let copy = store.create_report(&AuditContext::system("open311"), first).await.unwrap();
+    let mut rejected = ReportChange::from_report(
+        &copy,
+        smartcity_domain::reports::ReportStatus::Rejected(smartcity_domain::reports::RejectReason::Duplicate),
+        NewReportEvent { action: "reject".to_owned(), ..Default::default() },
+    );
+    rejected.duplicate_of = Some(report.id);
+    store.apply_report_change(&admin(), rejected).await.unwrap();
 }
 
 /// Bytes of An's uploaded birth certificate: not UTF-8, so only base64 carries them in JSON.
@@ -218,7 +289,17 @@ async fn assert_installation_works(store: &Store) {
     assert_eq!(store.day_adjustments().await.unwrap().len(), 2);
     assert_eq!(store.list_mail(10).await.unwrap().len(), 1);
     let pending = store.pending_events(10).await.unwrap();
-    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0]);
+    // The desk's failed delivery, two of its events, and the field reports' two submissions and answer.
+    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0]);
+
+    let reports = store.reports(&ReportFilter { page: 1, page_size: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(reports.len(), 2);
+    let (copy, answered) = (&reports[0], &reports[1]);
+    assert_eq!(copy.duplicate_of, Some(answered.id));
+    assert_eq!((answered.reporter.account_id, answered.rating), (Some(an.id), Some(Rating::Satisfied)));
+    assert_eq!(store.report_photos(answered.id).await.unwrap().len(), 2);
+    assert!(store.verify_open311_key("sha256:partner").await.unwrap().is_some());
+    assert!(store.verify_open311_key("sha256:old-partner").await.unwrap().is_none());
 }
 
 /// Move `source`'s dump into `target`, check the copy reads back identical and verifies.

@@ -7,5 +7,6 @@
 mod app;
 mod dossiers;
 mod identity;
+mod reports;
 mod shell;
 mod units;
