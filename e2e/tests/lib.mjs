@@ -37,6 +37,8 @@ export const DEMO = {
   admin: { identifier: 'admin@hue.demo', password: 'demo-admin-2026' },
   processing: { identifier: 'processing@hue.demo', password: 'demo-processing-2026' },
   citizen: { identifier: 'citizen@hue.demo', password: 'demo-citizen-2026' },
+  reception: { identifier: 'reception@hue.demo', password: 'demo-reception-2026' },
+  leader: { identifier: 'leader@hue.demo', password: 'demo-leader-2026' },
 };
 
 /** Absolute URL on the server under test. */
@@ -205,4 +207,78 @@ export async function register(page, c) {
 export async function logout(page) {
   await clickAndWait(page, 'button#logout-button');
   assert.equal(pathOf(page), '/', 'logout did not redirect to /');
+}
+
+/**
+ * Writes a small but well-formed one-page PDF saying `text` (ASCII) to `dir/name` and returns
+ * its path; the server sniffs the type from the content, so it must start with `%PDF-`.
+ */
+export function writePdf(dir, name, text) {
+  const stream = `BT /F1 12 Tf 40 780 Td (${text.replace(/[()\\]/g, '')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((o, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) body += `${String(off).padStart(10, '0')} 00000 n \n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const path = join(dir, name);
+  writeFileSync(path, body, 'latin1');
+  return path;
+}
+
+/** A temp directory for generated upload files (remove it with rmSync when done). */
+export function tempDir(prefix = 'smartcity-e2e-files-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Text of an element, whitespace collapsed ('' when absent). */
+export async function textOf(page, selector) {
+  const loc = page.locator(selector);
+  if ((await loc.count()) === 0) return '';
+  return ((await loc.first().innerText()) || '').replace(/\s+/g, ' ').trim();
+}
+
+/** Logs out (when logged in) and logs in as `creds`. */
+export async function switchUser(page, creds) {
+  if ((await page.locator('button#logout-button').count()) === 0) await visit(page, '/account').catch(() => {});
+  if ((await page.locator('button#logout-button').count()) > 0) await logout(page);
+  await login(page, creds);
+}
+
+/** Ids of the action forms (`form.action-form`) on the current dossier page. */
+export async function actionIds(page) {
+  return page.locator('form.action-form').evaluateAll((fs) => fs.map((f) => f.id));
+}
+
+/**
+ * On a dossier page: fills the action form `#action-<name>` with `fill(form)` (optional),
+ * presses its submit button, waits for the next page and checks no `#action-error` is shown.
+ */
+export async function dossierAction(page, name, fill) {
+  const id = `action-${name}`;
+  const form = page.locator(`form#${id}`);
+  if ((await form.count()) === 0) {
+    assert.fail(`${pathOf(page)}: no form#${id}; status "${await textOf(page, '#dossier-status')}", action forms offered: ${JSON.stringify(await actionIds(page))}; error shown: "${await textOf(page, '.error')}"`);
+  }
+  if (fill) await fill(form);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), form.locator('button[type="submit"]').first().click()]);
+  const err = await textOf(page, '#action-error, main .error');
+  assert.equal(err, '', `action ${name} on ${page.url()} showed an error`);
+}
+
+/** Asserts the dossier page shows status `expected` (Vietnamese label). */
+export async function expectStatus(page, expected, when = '') {
+  const status = await textOf(page, '#dossier-status');
+  assert.equal(status, expected, `#dossier-status${when ? ` ${when}` : ''} on ${page.url()}`);
 }

@@ -29,8 +29,22 @@ struct FormPage {
     events: Vec<EventRow>,
     /// The event that issued this form (its note is the reason, items, new date…).
     issuing: Option<EventRow>,
+    /// Documents received with the dossier (form 01 lists what was actually handed in).
+    received: Vec<smartcity_store::dossiers::DossierDocument>,
     qr: String,
     lookup_url: String,
+}
+
+impl FormPage {
+    /// The procedure's name of the document kind a received file satisfies.
+    fn document_name(&self, doc: &smartcity_store::dossiers::DossierDocument) -> String {
+        self.p
+            .documents
+            .iter()
+            .find(|d| d.key == doc.document_key)
+            .map(|d| d.name_vi.clone())
+            .unwrap_or_else(|| doc.document_key.clone())
+    }
 }
 
 /// `GET /dossiers/{code}/forms/{number}`: a form, as issued (applicant or staff in scope).
@@ -39,6 +53,7 @@ pub async fn form(
     ctx: PageContext,
     user: CurrentUser,
     Path((code, number)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let form = Form::from_number(&number)?;
     let d = state.store.dossier_by_code(&code).await?.ok_or_else(AppError::not_found)?;
@@ -72,7 +87,12 @@ pub async fn form(
         .rev()
         .find(|r| r.event.form.as_deref() == Some(form.number()))
         .map(|r| EventRow { event: r.event.clone(), outcome: r.outcome });
-    let lookup_url = format!("/lookup?code={}", d.code);
+    // The QR code must work from a phone, so it carries the full address of the lookup page.
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let lookup_url = format!("{scheme}://{host}/lookup?code={}", d.code);
+    let received =
+        state.store.dossier_documents(d.id).await?.into_iter().filter(|doc| doc.purpose != "result").collect();
     Ok(render(&FormPage {
         ctx,
         form,
@@ -83,5 +103,6 @@ pub async fn form(
         unit,
         events: rows,
         issuing,
+        received,
     }))
 }

@@ -2,7 +2,7 @@
 //! rules are `domain::dossiers::transition` and `domain::calendar`; this module gathers the facts,
 //! checks the actor's role on the dossier's unit, and writes the outcome in one store call.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use smartcity_domain::calendar::WorkingCalendar;
 use smartcity_domain::dossiers::{
@@ -54,8 +54,17 @@ pub async fn may_view(state: &AppState, user: &CurrentUser, dossier: &Dossier) -
 /// The actions `user` could take on the dossier now (for the buttons of the dossier page).
 pub async fn available_actions(state: &AppState, user: &CurrentUser, dossier: &Dossier) -> AppResult<Vec<ActionKind>> {
     let mut out = Vec::new();
+    let now = Utc::now();
     for kind in smartcity_domain::dossiers::actions_from(dossier.status) {
-        if authorised(state, user, dossier, kind).await? {
+        // Offer only what would succeed: the status allows more than the facts sometimes do.
+        let blocked = match kind {
+            ActionKind::Rate => dossier.state.rating.is_some(),
+            ActionKind::ReturnFromForward => dossier.current_unit_code == dossier.unit_code,
+            ActionKind::ExtendDeadline => dossier.state.due_at.is_none_or(|due| due <= now),
+            ActionKind::SubmitSupplement => dossier.state.supplement_due_at.is_some_and(|due| due <= now),
+            _ => false,
+        };
+        if !blocked && authorised(state, user, dossier, kind).await? {
             out.push(kind);
         }
     }
@@ -282,8 +291,6 @@ pub async fn perform(
         other => other.into(),
     })
 }
-
-use chrono::TimeZone;
 
 /// The procedure version a dossier received now would use.
 pub async fn procedure_in_force(state: &AppState, code: &str) -> AppResult<Procedure> {

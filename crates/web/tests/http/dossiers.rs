@@ -174,6 +174,10 @@ async fn a_dossier_goes_from_submission_to_a_rated_result() {
     let rated =
         act(&app, &c.citizen, &code, json!({"action": "rate", "rating": "satisfied", "comment": "Nhanh"})).await;
     assert_eq!(rated.json()["rating"], "satisfied");
+    assert!(
+        !rated.json()["available_actions"].as_array().unwrap().iter().any(|a| a == "rate"),
+        "rated once: no second offer"
+    );
     let again = act(&app, &c.citizen, &code, json!({"action": "rate", "rating": "dissatisfied"})).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -192,6 +196,8 @@ async fn a_dossier_goes_from_submission_to_a_rated_result() {
         &form01.body[..200.min(form01.body.len())]
     );
     assert!(form01.body.contains("<svg"), "QR code to the lookup");
+    assert!(form01.body.contains("giay-chung-sinh.pdf"), "form 01 lists the files actually received");
+    assert!(!form01.body.contains("Giấy tờ khác (nếu có)"), "not the optional document nobody handed in");
     assert_eq!(app.get(&format!("/dossiers/{code}/forms/02"), Some(&c.citizen)).await.status, StatusCode::OK);
     assert_eq!(app.get(&format!("/dossiers/{code}/forms/03"), Some(&c.citizen)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/dossiers/{code}/forms/06"), Some(&c.reception)).await.status, StatusCode::OK);
