@@ -28,6 +28,7 @@ use smartcity_domain::units::{UnitCode, UnitKind};
 use smartcity_store::audit::{AuditEvent, AuditFilter};
 use smartcity_store::identity::{AccountKind, NewAccount};
 use smartcity_store::units::NewUnit;
+use smartcity_store::reports::ReportStore;
 use smartcity_store::{AuditContext, AuditStore, IdentityStore, Store, UnitStore};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -55,7 +56,11 @@ const BASE_STAGE: &str = "hue";
 const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
-const STAGES: [&str; 3] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE];
+const REPORTS_STAGE: &str = "hue.report_categories";
+const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+
+/// The field-report categories (Hue-S style), served by Open311 `services`.
+const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
 
 /// City agencies (cơ quan) under unit 46: code, Vietnamese name, English name.
 pub const DEMO_AGENCIES: [(&str, &str, &str); 9] = [
@@ -343,6 +348,13 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
         ensure_grants(store, &ctx, &demo_account_ids(store).await?).await?;
         let actions = dossiers::load(store).await.context("loading the demo dossiers")?;
         mark_stage_loaded(store, &ctx, DOSSIERS_STAGE, json!({"actions": actions})).await?;
+    }
+    if !stage_loaded(store, REPORTS_STAGE).await? {
+        let categories = store
+            .load_report_categories_json(&ctx, REPORT_CATEGORIES)
+            .await
+            .context("loading the field-report categories")?;
+        mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
     }
     Ok(true)
 }

@@ -78,6 +78,7 @@ async fn demo_loads_the_catalogue_and_dossiers_in_every_status() {
     let site = Installation::new().with_demo();
     let tables = site.tables();
     assert_eq!(tables.procedures.len(), 26);
+    assert_eq!(tables.report_categories.len(), 17, "the Hue-S categories, for Open311 services");
     assert!(tables.procedures.iter().all(|p| p.version == 1 && p.valid_from.to_string() == "2025-07-01"));
     let by_status = dossiers_by_status(&tables);
     for status in DossierStatus::ALL {
