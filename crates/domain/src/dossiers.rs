@@ -21,79 +21,8 @@ use crate::text::{clean_line, nfc};
 use crate::time::format_local_datetime;
 use crate::validation::ValidationError;
 
-/// Declares a fieldless enum with a stable snake_case code (`as_str`, also its serde form), Vietnamese and English
-/// labels, `ALL`, `parse`, `Display` and `FromStr`.
-///
-/// `$field` is the input field named in parse errors; the error code is `<field>_unknown`.
-macro_rules! labelled_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident ($field:literal, $what_vi:literal, $what_en:literal) {
-            $( $(#[$vmeta:meta])* $variant:ident => ($s:literal, $vi:literal, $en:literal), )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stable snake_case code for storage and APIs; the same string serde uses.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $s,)+
-                }
-            }
-
-            /// Parses a code produced by `as_str` (surrounding whitespace ignored).
-            pub fn parse(s: &str) -> Result<Self, ValidationError> {
-                let s = s.trim();
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let known = Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ");
-                    ValidationError::new(
-                        $field,
-                        concat!($field, "_unknown"),
-                        format!("{} “{s}” không hợp lệ; các giá trị hợp lệ: {known}.", $what_vi),
-                        format!("Unknown {} “{s}”; valid values are: {known}.", $what_en),
-                    )
-                })
-            }
-
-            /// Vietnamese label for screens and forms.
-            pub fn label_vi(self) -> &'static str {
-                match self {
-                    $($name::$variant => $vi,)+
-                }
-            }
-
-            /// English label for screens and forms.
-            pub fn label_en(self) -> &'static str {
-                match self {
-                    $($name::$variant => $en,)+
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = ValidationError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$name>::parse(s)
-            }
-        }
-    };
-}
+// `labelled_enum!` (code, vi/en labels, `ALL`, `parse`, `Display`, `FromStr`) comes from the crate root, shared with
+// `reports`.
 
 /// Adds the numeric DVCQG code of a [`labelled_enum!`] type: `code()` and `from_code()` (error `<field>_code_unknown`).
 macro_rules! dvcqg_codes {
