@@ -2,7 +2,8 @@
 //! geometry, the audit hash chain, local time formatting, one-stop dossiers ([`dossiers`]) and field reports
 //! ([`reports`]); sensing rules ([`sensing`]: VN_AQI, flood alarm levels, the SensorThings query language) and
 //! operations alarms ([`operations`]); the multi-level portal ([`portal`]: site slugs, editorial workflow,
-//! warnings, Q&A deadlines, search-query folding and snippet highlighting).
+//! warnings, Q&A deadlines, search-query folding and snippet highlighting); public transparency ([`transparency`]:
+//! periods, rankings and the formulas in words behind the QĐ 766 figures).
 //!
 //! Nothing here does IO. Every parser follows "parse, don't validate": a value of a newtype such as
 //! [`identity::CitizenId`] can only hold a valid value, and a failed parse returns a bilingual
@@ -138,6 +139,7 @@ pub mod reports;
 pub mod sensing;
 pub mod text;
 pub mod time;
+pub mod transparency;
 pub mod units;
 pub mod validation;
 

@@ -57,7 +57,12 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+/// Three years of synthetic dossier history across every ward, so the transparency pages rank real
+/// figures and show trends on a fresh demo.
+const HISTORY_STAGE: &str = "hue.history";
+/// How many synthetic dossiers the history stage writes: a few seconds on SQLite, about 10 a year per ward.
+const HISTORY_DOSSIERS: u64 = 1200;
+const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, HISTORY_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -355,6 +360,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, HISTORY_STAGE).await? {
+        let generated = generate_dossiers(store, HISTORY_DOSSIERS).await.context("generating the dossier history")?;
+        mark_stage_loaded(store, &ctx, HISTORY_STAGE, json!({"dossiers": generated.dossiers})).await?;
     }
     Ok(true)
 }

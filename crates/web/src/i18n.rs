@@ -406,6 +406,48 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("admin.mail_none", "Chưa có thư nào.", "No mail yet."),
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
     ("error.back_home", "Về trang chủ", "Back to the home page"),
+    // transparency (minh bạch): public QĐ 766 figures of every unit
+    ("nav.transparency", "Minh bạch", "Transparency"),
+    (
+        "transparency.title",
+        "Minh bạch: chính quyền phục vụ người dân thế nào",
+        "Transparency: how well the government serves you",
+    ),
+    (
+        "transparency.intro",
+        "Các chỉ số theo Quyết định 766/QĐ-TTg của thành phố, từng phường, xã và từng cơ quan, tính từ hồ sơ thực tế. Mỗi con số có cách tính và số liệu gốc.",
+        "The QĐ 766/QĐ-TTg indicators of the city, every ward and commune and every agency, computed from real dossiers. Every figure comes with its formula and the counts behind it.",
+    ),
+    ("transparency.show", "Xem", "Show"),
+    ("transparency.compare", "So sánh hai đơn vị", "Compare two units"),
+    ("transparency.compare_button", "So sánh", "Compare"),
+    ("transparency.unit_a", "Đơn vị thứ nhất", "First unit"),
+    ("transparency.unit_b", "Đơn vị thứ hai", "Second unit"),
+    ("transparency.pick_two", "Chọn hai đơn vị để so sánh.", "Choose two units to compare."),
+    ("transparency.download_csv", "Tải về CSV", "Download CSV"),
+    ("transparency.download_json", "Dữ liệu JSON", "JSON data"),
+    ("transparency.how_computed", "Cách tính", "How it is computed"),
+    (
+        "transparency.formulas_intro",
+        "Cách tính từng chỉ số theo Quyết định 766/QĐ-TTg và mô tả công thức của Cổng Dịch vụ công quốc gia.",
+        "How each indicator is computed, following Decision 766/QĐ-TTg and the National Public Service Portal's formula description.",
+    ),
+    ("transparency.ranking", "Xếp hạng đơn vị", "Ranking of units"),
+    (
+        "transparency.ranking_help",
+        "Phường, xã xếp hạng với nhau; cơ quan xếp hạng với nhau. Điểm = điểm đạt ÷ điểm tối đa của các chỉ số có số liệu × 100.",
+        "Wards and communes are ranked together, agencies together. Score = points earned ÷ points possible on the indicators with data × 100.",
+    ),
+    ("transparency.rank", "Hạng", "Rank"),
+    ("transparency.group", "Cấp", "Level"),
+    ("transparency.group_city", "Thành phố", "City"),
+    ("transparency.group_commune", "Phường, xã", "Ward or commune"),
+    ("transparency.group_agency", "Cơ quan", "Agency"),
+    ("transparency.score", "Điểm (trên 100)", "Score (out of 100)"),
+    ("transparency.counts", "số liệu", "counts"),
+    ("transparency.threshold", "đạt điểm tối đa từ", "full points from"),
+    ("transparency.by_month", "Theo tháng", "By month"),
+    ("transparency.month", "Tháng", "Month"),
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod passwords;
 pub mod reports;
 pub mod shell;
+pub mod transparency;
 pub mod units;
 
 use std::sync::Arc;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(units::router())
         .merge(audit::router())
+        .merge(transparency::router())
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), shell::auth::authenticate))
         .layer(from_fn(shell::page::render_errors))

@@ -12,7 +12,7 @@ use super::workflow;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 
-fn parse_day(field: &'static str, text: Option<&str>, default: NaiveDate) -> AppResult<NaiveDate> {
+pub(crate) fn parse_day(field: &'static str, text: Option<&str>, default: NaiveDate) -> AppResult<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
         Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
@@ -26,7 +26,7 @@ fn parse_day(field: &'static str, text: Option<&str>, default: NaiveDate) -> App
     }
 }
 
-fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
     smartcity_domain::time::TZ
         .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()
@@ -45,14 +45,8 @@ pub async fn compute(
     let first_of_year = NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
     let from_day = parse_day("from", from, first_of_year)?;
     let to_day = parse_day("to", to, today)?;
-    if to_day < from_day {
-        return Err(AppError::invalid_field(
-            "to",
-            "period_reversed",
-            "Ngày kết thúc phải sau ngày bắt đầu.",
-            "The end date must not be before the start date.",
-        ));
-    }
+    // Same period rules as the transparency pages (order, at most five years).
+    smartcity_domain::transparency::Period::new(from_day, to_day, today)?;
     let unit = UnitCode::parse(unit.filter(|u| !u.trim().is_empty()).unwrap_or("46"))
         .map_err(|e| AppError::from(e).with_field("unit"))?;
     if state.store.unit(&unit).await?.is_none() {
@@ -63,11 +57,30 @@ pub async fn compute(
     let scope = crate::units::subtree_codes(&all, &[unit.to_string()]);
     let start = local_midnight(from_day);
     let end = local_midnight(to_day.succ_opt().unwrap_or(to_day));
-    let dossiers = state.store.dossiers_for_period(&scope, start, end).await?;
+    let records: Vec<DossierRecord> =
+        records_for_period(state, &scope, start, end).await?.into_iter().map(|(_, r)| r).collect();
+    Ok(IndicesView {
+        unit: unit.to_string(),
+        from: from_day.to_string(),
+        to: to_day.to_string(),
+        dossiers: records.len(),
+        indicators: compute_indices(&records, start, end),
+    })
+}
+
+/// The dossiers of `scope` that matter for `[start, end)`, each as the unit holding it and the record the
+/// pure formulas read. One query for the dossiers; procedures are read once each.
+pub async fn records_for_period(
+    state: &AppState,
+    scope: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> AppResult<Vec<(String, DossierRecord)>> {
+    let dossiers = state.store.dossiers_for_period(scope, start, end).await?;
     let calendar = workflow::calendar(state).await?;
     let mut paper: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
     let mut records = Vec::with_capacity(dossiers.len());
-    for d in &dossiers {
+    for d in dossiers {
         let paper_result = match paper.get(&d.procedure_id) {
             Some(p) => *p,
             None => {
@@ -95,11 +108,11 @@ pub async fn compute(
             }
             _ => None,
         };
-        records.push(DossierRecord {
+        let record = DossierRecord {
             received_at: s.received_at,
             channel: d.channel,
             status: d.status,
-            due_at: s.original_due_at.map(|due| due + chrono::Duration::seconds(0)),
+            due_at: s.original_due_at,
             finished_at: s.finished_at,
             supplement_pauses: pauses,
             supplement_requests: u32::try_from(s.supplement_requests).unwrap_or(u32::MAX),
@@ -110,13 +123,8 @@ pub async fn compute(
             reused_components: s.reused_documents,
             rating: s.rating,
             has_complaint: false,
-        });
+        };
+        records.push((d.unit_code, record));
     }
-    Ok(IndicesView {
-        unit: unit.to_string(),
-        from: from_day.to_string(),
-        to: to_day.to_string(),
-        dossiers: records.len(),
-        indicators: compute_indices(&records, start, end),
-    })
+    Ok(records)
 }

@@ -72,14 +72,14 @@ async fn with_procedure(app: &TestApp) {
         .unwrap();
 }
 
-struct Cast {
-    citizen: Session,
-    reception: Session,
-    processing: Session,
-    leader: Session,
+pub(crate) struct Cast {
+    pub(crate) citizen: Session,
+    pub(crate) reception: Session,
+    pub(crate) processing: Session,
+    pub(crate) leader: Session,
 }
 
-async fn cast(app: &TestApp) -> Cast {
+pub(crate) async fn cast(app: &TestApp) -> Cast {
     with_procedure(app).await;
     app.citizen("dan@example.vn", "046090001234").await;
     app.staff("desk@hue.test", &[(Role::ReceptionOfficer, "46")]).await;
@@ -105,7 +105,7 @@ fn submission() -> Value {
     })
 }
 
-async fn submit(app: &TestApp, s: &Session, key: &str) -> crate::app::TestResponse {
+pub(crate) async fn submit(app: &TestApp, s: &Session, key: &str) -> crate::app::TestResponse {
     let req = Request::post("/api/v1/dossiers")
         .header("content-type", "application/json")
         .header("cookie", &s.cookie)
@@ -116,7 +116,7 @@ async fn submit(app: &TestApp, s: &Session, key: &str) -> crate::app::TestRespon
     app.send(req).await
 }
 
-async fn act(app: &TestApp, s: &Session, code: &str, body: Value) -> crate::app::TestResponse {
+pub(crate) async fn act(app: &TestApp, s: &Session, code: &str, body: Value) -> crate::app::TestResponse {
     app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(s), body).await
 }
 
