@@ -24,7 +24,8 @@ pub const MAX_SESSION_HOURS: i64 = 720;
 
 /// Every key a layer may set. Environment variables outside this list (such as
 /// `SMARTCITY_TEST_DATABASE_URL`, used by the test suites) are ignored.
-const KEYS: [&str; 5] = ["listen", "data_dir", "database_url", "secure_cookies", "session_hours"];
+const KEYS: [&str; 7] =
+    ["listen", "data_dir", "database_url", "secure_cookies", "session_hours", "smtp_url", "mail_from"];
 
 /// Metadata names of the two layers we provide ourselves, so errors can say "default" or "flag".
 const DEFAULTS_LAYER: &str = "smartcity defaults";
@@ -40,6 +41,17 @@ struct Layered {
     database_url: Option<String>,
     secure_cookies: bool,
     session_hours: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    smtp_url: Option<String>,
+    #[serde(default = "default_mail_from")]
+    mail_from: String,
+}
+
+/// Sender of the platform's notification mails unless `mail_from` says otherwise.
+pub const DEFAULT_MAIL_FROM: &str = "Huế Smart City <no-reply@hue.gov.vn>";
+
+fn default_mail_from() -> String {
+    DEFAULT_MAIL_FROM.to_owned()
 }
 
 impl Default for Layered {
@@ -50,6 +62,8 @@ impl Default for Layered {
             database_url: None,
             secure_cookies: false,
             session_hours: 12,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
         }
     }
 }
@@ -78,6 +92,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Session lifetime, 1–720 hours.
     pub session_hours: i64,
+    /// SMTP relay for notification mails (`smtp://host:25`, `smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`); `None` keeps mails in the outbox for administrators to read.
+    pub smtp_url: Option<String>,
+    /// `From` of notification mails.
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -145,12 +164,40 @@ fn check(figment: &Figment, raw: Layered) -> Result<Settings, ConfigError> {
             },
         ));
     }
+    let smtp_url = raw.smtp_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    if let Some(url) = &smtp_url
+        && !crate::mail::valid_relay_url(url)
+    {
+        // Not echoed either: an SMTP URL may carry a password.
+        return Err(ConfigError::invalid(
+            figment,
+            "smtp_url",
+            |from| {
+                format!(
+                    "smtp_url ({from}) phải có dạng smtp://máy-chủ:cổng hoặc smtps://người-dùng:mật-khẩu@máy-chủ:cổng."
+                )
+            },
+            |from| format!("smtp_url ({from}) must look like smtp://host:port or smtps://user:password@host:port."),
+        ));
+    }
+    let mail_from = raw.mail_from.trim().to_owned();
+    if !crate::mail::valid_mailbox(&mail_from) {
+        let shown = mail_from.clone();
+        return Err(ConfigError::invalid(
+            figment,
+            "mail_from",
+            |from| format!("mail_from = “{shown}” ({from}) không phải địa chỉ thư hợp lệ, ví dụ {DEFAULT_MAIL_FROM}."),
+            |from| format!("mail_from = “{shown}” ({from}) is not a mail address, e.g. {DEFAULT_MAIL_FROM}."),
+        ));
+    }
     Ok(Settings {
         listen,
         data_dir: raw.data_dir,
         database_url,
         secure_cookies: raw.secure_cookies,
         session_hours: raw.session_hours,
+        smtp_url,
+        mail_from,
     })
 }
 

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod mail;
 
 pub use commands::run;

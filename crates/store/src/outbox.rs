@@ -45,7 +45,11 @@ pub struct Mail {
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// When the SMTP relay accepted it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// When the relay refused it for good, and its answer.
+    pub failed_at: Option<DateTime<Utc>>,
+    pub failure: Option<String>,
 }
 
 /// The outbox's storage contract.
@@ -59,6 +63,14 @@ pub trait OutboxStore {
     async fn fail_event(&self, id: Uuid) -> StoreResult<()>;
     /// Newest mails first.
     async fn list_mail(&self, limit: i64) -> StoreResult<Vec<Mail>>;
+    /// Write a mail straight to the outbox (a mail not born from an outbox event); returns its id.
+    async fn queue_mail(&self, to: &str, subject: &str, body: &str) -> StoreResult<Uuid>;
+    /// Oldest mails not yet handed to the SMTP relay.
+    async fn unsent_mail(&self, limit: i64) -> StoreResult<Vec<Mail>>;
+    /// Record that the relay accepted a mail; `false` when it was marked already (another worker).
+    async fn mark_mail_sent(&self, id: Uuid) -> StoreResult<bool>;
+    /// Record that the relay refused a mail for good, with its answer; it leaves the queue.
+    async fn mark_mail_failed(&self, id: Uuid, failure: &str) -> StoreResult<()>;
 }
 
 impl OutboxStore for Store {
@@ -121,11 +133,66 @@ impl OutboxStore for Store {
     async fn list_mail(&self, limit: i64) -> StoreResult<Vec<Mail>> {
         Ok(on_reader!(self, pool => {
             sqlx::query_as(
-                "SELECT id, to_address, subject, body, created_at, sent_at FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
+                "SELECT id, to_address, subject, body, created_at, sent_at, failed_at, failure FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
             )
             .bind(limit)
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    async fn queue_mail(&self, to: &str, subject: &str, body: &str) -> StoreResult<Uuid> {
+        let id = Uuid::now_v7();
+        in_write_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO mail_outbox (id, to_address, subject, body, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, NULL)",
+            )
+            .bind(id)
+            .bind(to)
+            .bind(subject)
+            .bind(body)
+            .bind(crate::now())
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(id)
+    }
+
+    async fn unsent_mail(&self, limit: i64) -> StoreResult<Vec<Mail>> {
+        Ok(on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, to_address, subject, body, created_at, sent_at, failed_at, failure FROM mail_outbox \
+                 WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY created_at, id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    async fn mark_mail_sent(&self, id: Uuid) -> StoreResult<bool> {
+        let now = crate::now();
+        let marked = in_write_tx!(self, tx => {
+            sqlx::query("UPDATE mail_outbox SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        });
+        Ok(marked == 1)
+    }
+
+    async fn mark_mail_failed(&self, id: Uuid, failure: &str) -> StoreResult<()> {
+        let now = crate::now();
+        in_write_tx!(self, tx => {
+            sqlx::query("UPDATE mail_outbox SET failed_at = $1, failure = $2 WHERE id = $3 AND sent_at IS NULL")
+                .bind(now)
+                .bind(failure)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
     }
 }

@@ -186,7 +186,7 @@ portable_tables! {
     }
     mail_outbox: MailDumpRow order "id" {
         id: Uuid, to_address: String, subject: String, body: String, created_at: DateTime<Utc>,
-        sent_at: Option<DateTime<Utc>>,
+        sent_at: Option<DateTime<Utc>>, failed_at: Option<DateTime<Utc>>, failure: Option<String>,
     }
     holiday_adjustments: HolidayAdjustmentDumpRow order "day" {
         day: NaiveDate, kind: String, reason: String, created_at: DateTime<Utc>,

@@ -404,6 +404,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("admin.mail_to", "Gửi tới", "To"),
     ("admin.mail_none", "Chưa có thư nào.", "No mail yet."),
+    ("admin.mail_sent", "Đã gửi qua máy chủ thư lúc", "Handed to the mail relay at"),
+    ("admin.mail_failed", "Máy chủ thư từ chối lúc", "Refused by the mail relay at"),
+    (
+        "admin.mail_waiting",
+        "Chưa gửi (chưa cấu hình máy chủ thư hoặc đang chờ)",
+        "Not sent yet (no mail relay configured, or waiting)",
+    ),
     ("error.title", "Có lỗi xảy ra", "Something went wrong"),
     ("error.back_home", "Về trang chủ", "Back to the home page"),
     // transparency (minh bạch): public QĐ 766 figures of every unit

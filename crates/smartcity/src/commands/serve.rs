@@ -48,7 +48,14 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
 
     let (stopping, stop_requested) = watch::channel(false);
     let purge = tokio::spawn(purge_expired_sessions_hourly(store.clone(), stop_requested.clone()));
-    let outbox = tokio::spawn(deliver_notifications(store.clone(), stop_requested.clone()));
+    let relay = match &settings.smtp_url {
+        Some(url) => Some(crate::mail::SmtpRelay::new(url, &settings.mail_from)?),
+        None => None,
+    };
+    if relay.is_none() {
+        tracing::info!("no smtp_url: notification mails stay in the outbox (/admin/mail)");
+    }
+    let outbox = tokio::spawn(deliver_notifications(store.clone(), relay, stop_requested.clone()));
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
         async move {
             shutdown_signal().await;
@@ -126,10 +133,15 @@ async fn purge_expired_sessions_hourly(store: Store, mut stop_requested: watch::
     }
 }
 
-/// Deliver pending outbox events (notification mails) every two seconds until shutdown. A round
-/// that has started finishes before the task notices the shutdown, so the store is never closed
-/// under it; a failed round is logged and retried on the next tick.
-async fn deliver_notifications(store: Store, mut stop_requested: watch::Receiver<bool>) {
+/// Deliver pending outbox events (notification mails) every two seconds until shutdown, and hand
+/// unsent mails to the SMTP relay when one is configured. A round that has started finishes before
+/// the task notices the shutdown, so the store is never closed under it; a failed round is logged
+/// and retried on the next tick.
+async fn deliver_notifications(
+    store: Store,
+    relay: Option<crate::mail::SmtpRelay>,
+    mut stop_requested: watch::Receiver<bool>,
+) {
     let mut every = tokio::time::interval(OUTBOX_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -142,8 +154,18 @@ async fn deliver_notifications(store: Store, mut stop_requested: watch::Receiver
         }
         // A panic inside one round must not end the worker: run the round as its own task.
         let round = tokio::spawn({
-            let store = store.clone();
-            async move { smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await }
+            let (store, relay) = (store.clone(), relay.clone());
+            async move {
+                let delivered = smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await;
+                if let Some(relay) = relay {
+                    match crate::mail::send_pending(&store, &relay, OUTBOX_BATCH).await {
+                        Ok(round) if round.sent > 0 => tracing::debug!(sent = round.sent, "mails sent"),
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "cannot send mails"),
+                    }
+                }
+                delivered
+            }
         });
         match round.await {
             Ok(Ok(0)) => {}

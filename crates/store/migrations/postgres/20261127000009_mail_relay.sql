@@ -1,0 +1,6 @@
+-- SMTP delivery of notification mails: a mail the relay refused for good is marked failed (with the
+-- relay's answer) so it no longer blocks the queue; administrators see it in /admin/mail. Keep in step
+-- with ../sqlite.
+ALTER TABLE mail_outbox ADD COLUMN failed_at TIMESTAMPTZ;
+ALTER TABLE mail_outbox ADD COLUMN failure TEXT;
+CREATE INDEX mail_outbox_unsent_idx ON mail_outbox(created_at) WHERE sent_at IS NULL AND failed_at IS NULL;
