@@ -39,6 +39,7 @@ export const DEMO = {
   citizen: { identifier: 'citizen@hue.demo', password: 'demo-citizen-2026' },
   reception: { identifier: 'reception@hue.demo', password: 'demo-reception-2026' },
   leader: { identifier: 'leader@hue.demo', password: 'demo-leader-2026' },
+  ioc: { identifier: 'ioc@hue.demo', password: 'demo-ioc-2026' },
 };
 
 /** Absolute URL on the server under test. */

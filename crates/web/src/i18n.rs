@@ -455,6 +455,23 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("transparency.threshold", "đạt điểm tối đa từ", "full points from"),
     ("transparency.by_month", "Theo tháng", "By month"),
     ("transparency.month", "Tháng", "Month"),
+    // operations (IOC): the operations-centre dashboard
+    ("nav.ioc", "Điều hành IOC", "IOC"),
+    ("ioc.title", "Trung tâm giám sát, điều hành đô thị thông minh", "Smart city operations centre"),
+    ("ioc.connecting", "Đang kết nối luồng trực tiếp…", "Connecting to the live feed…"),
+    ("ioc.live", "Trực tiếp: số liệu tự cập nhật.", "Live: figures update by themselves."),
+    (
+        "ioc.lost",
+        "Mất kết nối — đang kết nối lại; các thay đổi bị lỡ sẽ được bổ sung.",
+        "Connection lost — reconnecting; missed changes will be caught up.",
+    ),
+    ("ioc.dossiers", "Hồ sơ thủ tục hành chính", "Administrative dossiers"),
+    ("ioc.received_today", "tiếp nhận hôm nay", "received today"),
+    ("ioc.open", "đang giải quyết", "in progress"),
+    ("ioc.overdue", "quá hạn", "overdue"),
+    ("ioc.on_time_month", "đúng hạn tháng này", "on time this month"),
+    ("ioc.changes", "Thay đổi mới nhất", "Latest changes"),
+    ("ioc.no_changes", "Chưa có thay đổi nào từ khi mở trang.", "No change since the page opened."),
 ];
 
 #[cfg(test)]

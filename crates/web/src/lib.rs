@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod identity;
 pub mod openapi;
+pub mod operations;
 pub mod passwords;
 pub mod reports;
 pub mod shell;
@@ -58,12 +59,19 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
+    /// Live changes fanned out to the operations-centre dashboards.
+    pub live: Arc<operations::live::LiveHub>,
 }
 
 impl AppState {
     /// State for a router over `store`.
     pub fn new(store: Store, config: WebConfig) -> Self {
-        Self { store, config: Arc::new(config), throttle: Arc::new(LoginThrottle::default()) }
+        Self {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::new(LoginThrottle::default()),
+            live: Arc::new(operations::live::LiveHub::new()),
+        }
     }
 
     /// Same, with custom login limits (tests).
@@ -105,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(units::router())
         .merge(audit::router())
         .merge(transparency::router())
+        .merge(operations::router())
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), shell::auth::authenticate))
         .layer(from_fn(shell::page::render_errors))

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{dossiers, identity, transparency, units};
+use crate::{dossiers, identity, operations, transparency, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -19,6 +19,7 @@ use crate::{dossiers, identity, transparency, units};
         dossiers::api::list_procedures, dossiers::api::get_procedure, dossiers::api::submit, dossiers::api::get_dossier,
         dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
         transparency::api::units, transparency::api::unit,
+        operations::summary, operations::events,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
@@ -26,6 +27,7 @@ use crate::{dossiers, identity, transparency, units};
          (name = "units", description = "Administrative units and agencies of Huế"),
          (name = "dossiers", description = "One-stop public services: procedures, dossiers, lookup, QĐ 766 indices"),
          (name = "calendar", description = "Working days, public holidays and due dates"),
+         (name = "operations", description = "Operations centre (IOC): figures at a glance and live changes"),
          (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas")),
 )]
 pub struct ApiDoc;

@@ -12,6 +12,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/htmx.min.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
+    ("ioc.js", "text/javascript; charset=utf-8", include_bytes!("../../static/ioc.js")),
 ];
 
 /// `GET /static/{name}`.

@@ -7,6 +7,7 @@
 mod app;
 mod dossiers;
 mod identity;
+mod operations;
 mod reports;
 mod shell;
 mod transparency;

@@ -1,0 +1,168 @@
+//! `operations`: the operations centre (IOC) of Huế — the figures an operator watches at a glance
+//! (`/api/v1/ioc/summary`) and the live feed of changes (`/api/v1/ioc/events`, Server-Sent Events), on
+//! the `/ioc` dashboard. Counters come from indexed counts, never from loading rows; live events come
+//! from the outbox through [`live::LiveHub`].
+
+pub mod live;
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Serialize;
+use smartcity_domain::identity::Role;
+use smartcity_domain::indices::compute_indices;
+use smartcity_store::{OperationsStore, UnitStore};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::dossiers::indices::{local_midnight, records_for_period};
+use crate::error::{ApiErrorBody, AppResult};
+use crate::shell::auth::CurrentUser;
+use crate::shell::page::{PageContext, render};
+
+/// Routes of the operations capability.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ioc", get(dashboard))
+        .route("/api/v1/ioc/summary", get(summary))
+        .route("/api/v1/ioc/events", get(events))
+}
+
+/// Who may watch the operations centre.
+const WATCHERS: [Role; 2] = [Role::IocOperator, Role::Administrator];
+
+/// Dossier tiles of the dashboard.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DossierTiles {
+    /// Received today (since local midnight).
+    pub received_today: i64,
+    /// Not yet in a final status.
+    pub open: i64,
+    /// Open, not paused for a supplement, past the appointment date.
+    pub overdue: i64,
+    /// QĐ 766 indicator 2.1 for the city this month so far, in percent; null when no dossier counts yet.
+    pub on_time_rate_month: Option<f64>,
+}
+
+/// What the operations centre shows at a glance. More tiles join as their capabilities land (field
+/// reports, environment, devices, alarms).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IocSummary {
+    /// When the figures were taken.
+    pub at: DateTime<Utc>,
+    pub dossiers: DossierTiles,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive()
+}
+
+/// The figures now.
+pub async fn compute_summary(state: &AppState) -> AppResult<IocSummary> {
+    let now = Utc::now();
+    let today = today();
+    let counters = state.store.dossier_counters(local_midnight(today), now).await?;
+    let month_start = local_midnight(today.with_day(1).unwrap_or(today));
+    let tomorrow = local_midnight(today.succ_opt().unwrap_or(today));
+    let all = state.store.list_units().await?;
+    let scope = crate::units::subtree_codes(&all, &["46".to_owned()]);
+    let records: Vec<_> =
+        records_for_period(state, &scope, month_start, tomorrow).await?.into_iter().map(|(_, r)| r).collect();
+    let on_time =
+        compute_indices(&records, month_start, tomorrow).into_iter().find(|i| i.id == "2.1").and_then(|i| i.value);
+    Ok(IocSummary {
+        at: now,
+        dossiers: DossierTiles {
+            received_today: counters.received_since,
+            open: counters.open,
+            overdue: counters.overdue,
+            on_time_rate_month: on_time,
+        },
+    })
+}
+
+/// The operations centre's figures now (IOC operators and administrators).
+#[utoipa::path(get, path = "/api/v1/ioc/summary", tag = "operations",
+    responses((status = 200, description = "Figures at a glance", body = IocSummary),
+              (status = 401, description = "Not logged in", body = ApiErrorBody),
+              (status = 403, description = "Not an IOC operator", body = ApiErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn summary(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<IocSummary>> {
+    user.require_any_role(&state, &WATCHERS).await?;
+    Ok(Json(compute_summary(&state).await?))
+}
+
+fn sse_event(e: &live::LiveEvent) -> Event {
+    Event::default()
+        .id(e.id.to_string())
+        .event("change")
+        .json_data(e)
+        .unwrap_or_else(|_| Event::default().comment("unserialisable event"))
+}
+
+/// Tells a dashboard it missed events it cannot get back: reload the figures.
+fn resync() -> Event {
+    Event::default().event("resync").data("{}")
+}
+
+/// Live changes (Server-Sent Events, event `change` with a JSON body `{id, topic, at, data}`). Send
+/// `Last-Event-ID` after a drop to get what was missed; an event `resync` means reload the figures.
+#[utoipa::path(get, path = "/api/v1/ioc/events", tag = "operations",
+    responses((status = 200, description = "text/event-stream of changes", content_type = "text/event-stream", body = String),
+              (status = 401, description = "Not logged in", body = ApiErrorBody),
+              (status = 403, description = "Not an IOC operator", body = ApiErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    user.require_any_role(&state, &WATCHERS).await?;
+    // Subscribe first, then read the backlog: an event may come twice (the page ignores repeats by
+    // id), never zero times.
+    let receiver = state.live.subscribe();
+    state.live.ensure_polling(state.store.clone());
+    let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| Uuid::parse_str(v.trim()).ok());
+    let backlog: Vec<Event> = match last {
+        None => Vec::new(),
+        Some(id) => match state.live.since(id) {
+            Some(missed) => missed.iter().map(sse_event).collect(),
+            None => vec![resync()],
+        },
+    };
+    let live = stream::unfold(receiver, |mut receiver| async move {
+        match receiver.recv().await {
+            Ok(e) => Some((Ok(sse_event(&e)), receiver)),
+            Err(RecvError::Lagged(_)) => Some((Ok(resync()), receiver)),
+            Err(RecvError::Closed) => None,
+        }
+    });
+    let stream = stream::iter(backlog.into_iter().map(Ok)).chain(live);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+#[derive(Template)]
+#[template(path = "operations/dashboard.html")]
+struct DashboardPage {
+    ctx: PageContext,
+    summary: IocSummary,
+}
+
+/// `GET /ioc`: the operator's dashboard; tiles refresh and the change list grows live.
+pub async fn dashboard(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+    user.require_any_role(&state, &WATCHERS).await?;
+    let summary = compute_summary(&state).await?;
+    Ok(render(&DashboardPage { ctx, summary }))
+}
