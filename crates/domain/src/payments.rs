@@ -259,16 +259,17 @@ pub enum PaymentStep {
 ///
 /// Idempotent: an event that leads where the payment already is answers [`PaymentStep::Unchanged`] (a repeated
 /// IPN, a second expiry sweep). A confirmation also arrives straight from `created` (the desk records cash
-/// without a gateway step) and from `failed` (VNPay may confirm after reporting a cancelled attempt, and the
-/// money is real); a confirmation of an expired payment is refused so that a late IPN never revives an order the
-/// payer was told is closed. Anything else fails with `payment_transition_invalid`.
+/// without a gateway step). A confirmation of a failed or expired payment is refused, so that a late IPN never
+/// revives an order the payer was told is closed, nor pays a fee twice after the desk took cash for it (such
+/// money goes back through the reconciliation with the gateway). Anything else fails with
+/// `payment_transition_invalid`.
 pub fn payment_transition(current: PaymentStatus, event: PaymentEvent) -> Result<PaymentStep, ValidationError> {
     use PaymentEvent as E;
     use PaymentStatus as S;
     let to = match (current, event) {
         (S::Created, E::Redirected) => S::Pending,
         (S::Pending, E::Redirected) => return Ok(PaymentStep::Unchanged),
-        (S::Created | S::Pending | S::Failed, E::Confirmed) => S::Paid,
+        (S::Created | S::Pending, E::Confirmed) => S::Paid,
         (S::Paid, E::Confirmed) => return Ok(PaymentStep::Unchanged),
         (S::Created | S::Pending, E::Declined) => S::Failed,
         (S::Failed, E::Declined) => return Ok(PaymentStep::Unchanged),
@@ -1003,7 +1004,7 @@ mod tests {
             (S::Pending, E::Redirected, Some(PaymentStep::Unchanged)),
             (S::Pending, E::Confirmed, Some(PaymentStep::To(S::Paid))),
             (S::Created, E::Confirmed, Some(PaymentStep::To(S::Paid))),
-            (S::Failed, E::Confirmed, Some(PaymentStep::To(S::Paid))),
+            (S::Failed, E::Confirmed, None),
             (S::Paid, E::Confirmed, Some(PaymentStep::Unchanged)),
             (S::Pending, E::Declined, Some(PaymentStep::To(S::Failed))),
             (S::Failed, E::Declined, Some(PaymentStep::Unchanged)),
