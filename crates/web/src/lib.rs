@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod identity;
 pub mod openapi;
 pub mod passwords;
+pub mod payments;
 pub mod reports;
 pub mod shell;
 pub mod units;
@@ -43,11 +44,13 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a login lasts, in hours.
     pub session_hours: i64,
+    /// The payment gateway (the built-in sandbox unless real credentials are configured).
+    pub payments: payments::PaymentConfig,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 12 }
+        Self { secure_cookies: false, session_hours: 12, payments: payments::PaymentConfig::default() }
     }
 }
 
@@ -101,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::router())
         .merge(dossiers::router())
         .merge(reports::router())
+        .merge(payments::router())
         .merge(units::router())
         .merge(audit::router())
         .fallback(not_found)
