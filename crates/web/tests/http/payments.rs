@@ -379,6 +379,14 @@ async fn a_dossier_waits_in_status_6_until_its_fee_is_paid() {
     assert_eq!(view["status_code"], 4, "paid: processing goes on");
     let history = app.get(&format!("/dossiers/{code}"), Some(&c.citizen)).await.body;
     assert!(history.contains("request_payment") && history.contains("confirm_payment"));
+
+    // QĐ 766 indicator 3.6 counts it: one dossier with fees, paid online.
+    let indices = app.get("/api/v1/indices?unit=46", None).await.json();
+    let online = indices["indicators"].as_array().unwrap().iter().find(|i| i["id"] == "3.6").unwrap().clone();
+    assert_eq!(
+        (online["numerator"].as_f64(), online["denominator"].as_u64(), online["value"].as_f64()),
+        (Some(1.0), Some(1), Some(100.0))
+    );
 }
 
 #[tokio::test]
