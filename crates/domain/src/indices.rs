@@ -6,8 +6,9 @@
 //! - a rate is numerator ÷ denominator × 100 %, rounded to 2 decimals, and N/A when the denominator is 0;
 //! - with a threshold, reaching it earns the indicator's full points, below it points = rate × max ÷ threshold.
 //!
-//! Only the indicators the dossier store can answer are computed: 2.1, 2.2, 3.3, 4.2, 4.3 and 5.4. The indicators
-//! about TTHC publication (group 1), payments (3.5, 3.6) and PAKN handling (5.2, 5.3) need other data.
+//! Only the indicators the dossier and payment stores can answer are computed: 2.1, 2.2, 3.3, 3.6, 4.2, 4.3 and
+//! 5.4. The indicators about TTHC publication (group 1), fee data synced per TTHC (3.5) and PAKN handling (5.2,
+//! 5.3) need other data.
 //!
 //! The period is half-open, `[from, to)`. Everything is pure: the caller loads [`DossierRecord`]s and computes
 //! working days with the holiday calendar.
@@ -64,6 +65,12 @@ pub struct DossierRecord {
     pub rating: Option<Rating>,
     /// A complaint or feedback (PAKN) was filed about the dossier.
     pub has_complaint: bool,
+    /// The dossier's procedure has fees and not all of them are 0 or waived for it (the population of 3.6).
+    #[serde(default)]
+    pub fees_due: bool,
+    /// At least one fee of the dossier was paid online (DVCQG `DuocThanhToanTrucTuyen` 1 or 2).
+    #[serde(default)]
+    pub paid_online: bool,
 }
 
 impl DossierRecord {
@@ -167,6 +174,8 @@ pub mod max_points {
     pub const REUSE: f64 = 4.4;
     /// 5.4 satisfaction with TTHC handling: a third of "Mức độ hài lòng" (18).
     pub const SATISFACTION: f64 = 6.0;
+    /// 3.6 online payment: half of "Thanh toán trực tuyến" (10), shared with 3.5.
+    pub const ONLINE_PAYMENT: f64 = 5.0;
 }
 
 /// Full-points thresholds in percent, from the DVCQG formula description (§2.2) \[S\].
@@ -229,8 +238,8 @@ fn count<'a>(records: impl IntoIterator<Item = &'a DossierRecord>, pred: impl Fn
     records.into_iter().filter(|r| pred(r)).count() as u64
 }
 
-/// Computes the QĐ 766 indicators 2.1, 2.2, 3.3, 4.2, 4.3 and 5.4 (in that order) over `records` for the period
-/// `[from, to)`.
+/// Computes the QĐ 766 indicators 2.1, 2.2, 3.3, 3.6, 4.2, 4.3 and 5.4 (in that order) over `records` for the
+/// period `[from, to)`.
 ///
 /// Populations (our reading of the DVCQG description, §2.2):
 /// - **2.1 on time** and **5.4 satisfaction**: dossiers received or processed in the period (received before
@@ -241,6 +250,8 @@ fn count<'a>(records: impl IntoIterator<Item = &'a DossierRecord>, pred: impl Fn
 ///   Not scored here (QĐ 766 compares it with each TTHC's legal time, which a record does not carry).
 /// - **3.3 online submission**: online dossiers that, when the result is on paper, also have an e-result ÷ all
 ///   dossiers received in the period (the DVCQG sync ratio is 1: every dossier is ours). Threshold 50 %.
+/// - **3.6 online payment**: dossiers paid online ÷ dossiers received in the period whose procedure has fees that
+///   are not all 0 (or waived). No threshold: points = rate × max ÷ 100.
 /// - **4.2 digitisation**: dossiers with attached components and an e-result ÷ dossiers completed with a result
 ///   in the period (an e-result exists only once a dossier is processed). Threshold 80 %.
 /// - **4.3 reuse**: dossiers with a reused component ÷ dossiers received in the period. Threshold 80 %.
@@ -297,6 +308,15 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             received_count,
             max_points::ONLINE_SUBMISSION,
             Some(thresholds::ONLINE_SUBMISSION),
+        ),
+        rate_indicator(
+            "3.6",
+            "Tỷ lệ hồ sơ thanh toán trực tuyến",
+            "Dossiers paid online",
+            count(received.iter().copied(), |r| r.fees_due && r.paid_online),
+            count(received.iter().copied(), |r| r.fees_due),
+            max_points::ONLINE_PAYMENT,
+            None,
         ),
         rate_indicator(
             "4.2",
@@ -359,6 +379,8 @@ mod tests {
             reused_components: false,
             rating: None,
             has_complaint: false,
+            fees_due: false,
+            paid_online: false,
         }
     }
 
@@ -375,7 +397,7 @@ mod tests {
     fn no_dossiers_gives_na_everywhere() {
         let all = compute(&[]);
         let ids: Vec<_> = all.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["2.1", "2.2", "3.3", "4.2", "4.3", "5.4"]);
+        assert_eq!(ids, ["2.1", "2.2", "3.3", "3.6", "4.2", "4.3", "5.4"]);
         for i in &all {
             assert_eq!(i.denominator, 0, "{}", i.id);
             assert_eq!(i.value, None, "{}", i.id);
@@ -578,5 +600,17 @@ mod tests {
             ..record()
         };
         assert_eq!(r.supplement_pause_total(day(30)), TimeDelta::days(2));
+    }
+
+    #[test]
+    fn online_payment_counts_dossiers_with_fees_paid_online() {
+        let free = record();
+        let paid_online = DossierRecord { fees_due: true, paid_online: true, ..record() };
+        let paid_cash = DossierRecord { fees_due: true, ..record() };
+        let all = compute(&[free, paid_online.clone(), paid_cash]);
+        let i = indicator(&all, "3.6");
+        assert_eq!((i.numerator, i.denominator, i.value, i.points), (1.0, 2, Some(50.0), Some(2.5)));
+        assert_eq!(indicator(&compute(&[record()]), "3.6").value, None, "no fees, N/A");
+        assert_eq!(indicator(&compute(&[paid_online]), "3.6").points, Some(max_points::ONLINE_PAYMENT));
     }
 }

@@ -133,6 +133,7 @@ pub mod identity;
 pub mod indices;
 pub mod lunar;
 pub mod operations;
+pub mod payments;
 pub mod portal;
 pub mod procedures;
 pub mod reports;

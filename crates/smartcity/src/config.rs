@@ -24,8 +24,20 @@ pub const MAX_SESSION_HOURS: i64 = 720;
 
 /// Every key a layer may set. Environment variables outside this list (such as
 /// `SMARTCITY_TEST_DATABASE_URL`, used by the test suites) are ignored.
-const KEYS: [&str; 7] =
-    ["listen", "data_dir", "database_url", "secure_cookies", "session_hours", "smtp_url", "mail_from"];
+const KEYS: [&str; 12] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "secure_cookies",
+    "session_hours",
+    "smtp_url",
+    "mail_from",
+    "public_url",
+    "vnpay_tmn_code",
+    "vnpay_hash_secret",
+    "vnpay_url",
+    "sandbox_hash_secret",
+];
 
 /// Metadata names of the two layers we provide ourselves, so errors can say "default" or "flag".
 const DEFAULTS_LAYER: &str = "smartcity defaults";
@@ -41,6 +53,16 @@ struct Layered {
     database_url: Option<String>,
     secure_cookies: bool,
     session_hours: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vnpay_tmn_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vnpay_hash_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vnpay_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sandbox_hash_secret: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     smtp_url: Option<String>,
     #[serde(default = "default_mail_from")]
@@ -64,6 +86,11 @@ impl Default for Layered {
             session_hours: 12,
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            public_url: None,
+            vnpay_tmn_code: None,
+            vnpay_hash_secret: None,
+            vnpay_url: None,
+            sandbox_hash_secret: None,
         }
     }
 }
@@ -97,6 +124,50 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `From` of notification mails.
     pub mail_from: String,
+    /// Public address of the portal (`https://…`), used in the payment return URL.
+    pub public_url: Option<String>,
+    /// Real VNPay merchant credentials (terminal code, hash secret, payment page); without them the built-in
+    /// sandbox is the gateway. Never printed: `Debug` of [`PaymentSecrets`] redacts the secrets.
+    pub payment: PaymentSecrets,
+}
+
+/// The payment gateway's credentials from the configuration (`vnpay_tmn_code`, `vnpay_hash_secret`,
+/// `vnpay_url`, `sandbox_hash_secret`).
+#[derive(Clone, PartialEq, Default)]
+pub struct PaymentSecrets {
+    pub vnpay_tmn_code: Option<String>,
+    pub vnpay_hash_secret: Option<String>,
+    pub vnpay_url: Option<String>,
+    pub sandbox_hash_secret: Option<String>,
+}
+
+impl std::fmt::Debug for PaymentSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentSecrets")
+            .field("vnpay_tmn_code", &self.vnpay_tmn_code)
+            .field("vnpay_hash_secret", &self.vnpay_hash_secret.as_ref().map(|_| "<redacted>"))
+            .field("vnpay_url", &self.vnpay_url)
+            .field("sandbox_hash_secret", &self.sandbox_hash_secret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The gateway the web layer uses: real VNPay when both its code and secret are set, else the sandbox
+    /// (with its configured secret, if any).
+    pub fn payment_config(&self) -> smartcity_web::payments::PaymentConfig {
+        use smartcity_web::payments::{PaymentConfig, SANDBOX_HASH_SECRET, SANDBOX_TMN_CODE};
+        let p = &self.payment;
+        let mut config = match (&p.vnpay_tmn_code, &p.vnpay_hash_secret) {
+            (Some(code), Some(secret)) => PaymentConfig::vnpay(code, secret, p.vnpay_url.as_deref()),
+            _ => PaymentConfig::sandbox(
+                SANDBOX_TMN_CODE,
+                p.sandbox_hash_secret.as_deref().unwrap_or(SANDBOX_HASH_SECRET),
+            ),
+        };
+        config.public_url = self.public_url.clone();
+        config
+    }
 }
 
 impl Settings {
@@ -198,6 +269,13 @@ fn check(figment: &Figment, raw: Layered) -> Result<Settings, ConfigError> {
         session_hours: raw.session_hours,
         smtp_url,
         mail_from,
+        public_url: raw.public_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty()),
+        payment: PaymentSecrets {
+            vnpay_tmn_code: raw.vnpay_tmn_code.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            vnpay_hash_secret: raw.vnpay_hash_secret.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            vnpay_url: raw.vnpay_url.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            sandbox_hash_secret: raw.sandbox_hash_secret.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+        },
     })
 }
 

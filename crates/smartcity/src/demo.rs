@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod dossiers;
+mod payments;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
@@ -57,12 +58,14 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
+/// Fees, the receipt series, payments online and at the desk, a refund.
+const PAYMENTS_STAGE: &str = "hue.payments";
 /// Three years of synthetic dossier history across every ward, so the transparency pages rank real
 /// figures and show trends on a fresh demo.
 const HISTORY_STAGE: &str = "hue.history";
 /// How many synthetic dossiers the history stage writes: a few seconds on SQLite, about 10 a year per ward.
 const HISTORY_DOSSIERS: u64 = 1200;
-const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, HISTORY_STAGE];
+const STAGES: [&str; 6] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, PAYMENTS_STAGE, HISTORY_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -360,6 +363,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, PAYMENTS_STAGE).await? {
+        let paid = payments::load(store, &ctx).await.context("loading the demo payments")?;
+        mark_stage_loaded(store, &ctx, PAYMENTS_STAGE, json!({"payments": paid})).await?;
     }
     if !stage_loaded(store, HISTORY_STAGE).await? {
         let generated = generate_dossiers(store, HISTORY_DOSSIERS).await.context("generating the dossier history")?;

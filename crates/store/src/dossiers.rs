@@ -332,6 +332,16 @@ pub(crate) trait DossierWrite: AuditAppend + OutboxWrite {
         step: i64,
         event: &NewDossierEvent,
     ) -> StoreResult<()>;
+    /// Write a workflow decision about `before` (read outside the transaction) with its documents, event, audit
+    /// and outbox records; `Conflict { constraint: "dossier_changed" }` when the dossier moved since it was read.
+    /// Shared by [`DossierStore::apply_dossier_change`] and the payments store, which moves a dossier out of
+    /// status 6 in the transaction that records the payment.
+    async fn write_dossier_change(
+        &mut self,
+        ctx: &AuditContext,
+        before: &Dossier,
+        change: &DossierChange,
+    ) -> StoreResult<()>;
 }
 
 crate::impl_for_connections!(impl DossierWrite {
@@ -471,6 +481,62 @@ crate::impl_for_connections!(impl DossierWrite {
         .bind(event.details.to_string())
         .execute(&mut *self)
         .await?;
+        Ok(())
+    }
+
+    async fn write_dossier_change(&mut self, ctx: &AuditContext, before: &Dossier, change: &DossierChange) -> StoreResult<()> {
+        let s = &change.state;
+        let done = sqlx::query(
+            "UPDATE dossiers SET status = $1, current_unit_code = $2, accepted_at = $3, due_at = $4, original_due_at = $5, \
+             finished_at = $6, returned_at = $7, supplement_requests = $8, supplement_due_at = $9, paused_at = $10, \
+             paused_seconds = $11, status_before_pause = $12, current_step = $13, step_started_at = $14, \
+             has_e_result = $15, reused_documents = $16, rating = $17, rating_comment = $18, rated_at = $19, updated_at = $20 \
+             WHERE id = $21 AND updated_at = $22",
+        )
+        .bind(change.status.code())
+        .bind(&change.current_unit_code)
+        .bind(s.accepted_at)
+        .bind(s.due_at)
+        .bind(s.original_due_at)
+        .bind(s.finished_at)
+        .bind(s.returned_at)
+        .bind(s.supplement_requests)
+        .bind(s.supplement_due_at)
+        .bind(s.paused_at)
+        .bind(s.paused_seconds)
+        .bind(s.status_before_pause.map(|st| st.code()))
+        .bind(s.current_step)
+        .bind(s.step_started_at)
+        .bind(s.has_e_result)
+        .bind(s.reused_documents)
+        .bind(s.rating.map(|r| r.as_str()))
+        .bind(s.rating_comment.as_deref())
+        .bind(s.rated_at)
+        .bind(crate::now())
+        .bind(change.dossier_id)
+        .bind(change.expected_updated_at)
+        .execute(&mut *self)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict { constraint: "dossier_changed".into() });
+        }
+        for (purpose, doc) in &change.documents {
+            self.attach_document(change.dossier_id, purpose, before.applicant_id, true, change.event.actor_id, doc).await?;
+        }
+        self.insert_dossier_event(change.dossier_id, Some(before.status), change.status, s.current_step, &change.event).await?;
+        self.append_audit(ctx, AuditEvent {
+            action: "dossier.action",
+            record_type: "dossier",
+            record_id: before.code.clone(),
+            details: json!({"action": change.event.action, "from": before.status.as_str(), "to": change.status.as_str(),
+                            "form": change.event.form}),
+        }).await?;
+        if let Some(topic) = &change.notify {
+            self.enqueue(topic, &json!({
+                "dossier_id": before.id.to_string(), "code": before.code, "action": change.event.action,
+                "status": change.status.as_str(), "note": change.event.note,
+            })).await?;
+        }
         Ok(())
     }
 });
@@ -647,59 +713,8 @@ impl DossierStore for Store {
 
     async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier> {
         let before = self.dossier(change.dossier_id).await?.ok_or(StoreError::NotFound)?;
-        let s = &change.state;
         in_write_tx!(self, tx => {
-            let done = sqlx::query(
-                "UPDATE dossiers SET status = $1, current_unit_code = $2, accepted_at = $3, due_at = $4, original_due_at = $5, \
-                 finished_at = $6, returned_at = $7, supplement_requests = $8, supplement_due_at = $9, paused_at = $10, \
-                 paused_seconds = $11, status_before_pause = $12, current_step = $13, step_started_at = $14, \
-                 has_e_result = $15, reused_documents = $16, rating = $17, rating_comment = $18, rated_at = $19, updated_at = $20 \
-                 WHERE id = $21 AND updated_at = $22",
-            )
-            .bind(change.status.code())
-            .bind(&change.current_unit_code)
-            .bind(s.accepted_at)
-            .bind(s.due_at)
-            .bind(s.original_due_at)
-            .bind(s.finished_at)
-            .bind(s.returned_at)
-            .bind(s.supplement_requests)
-            .bind(s.supplement_due_at)
-            .bind(s.paused_at)
-            .bind(s.paused_seconds)
-            .bind(s.status_before_pause.map(|st| st.code()))
-            .bind(s.current_step)
-            .bind(s.step_started_at)
-            .bind(s.has_e_result)
-            .bind(s.reused_documents)
-            .bind(s.rating.map(|r| r.as_str()))
-            .bind(s.rating_comment.as_deref())
-            .bind(s.rated_at)
-            .bind(crate::now())
-            .bind(change.dossier_id)
-            .bind(change.expected_updated_at)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Conflict { constraint: "dossier_changed".into() });
-            }
-            for (purpose, doc) in &change.documents {
-                tx.attach_document(change.dossier_id, purpose, before.applicant_id, true, change.event.actor_id, doc).await?;
-            }
-            tx.insert_dossier_event(change.dossier_id, Some(before.status), change.status, s.current_step, &change.event).await?;
-            tx.append_audit(ctx, AuditEvent {
-                action: "dossier.action",
-                record_type: "dossier",
-                record_id: before.code.clone(),
-                details: json!({"action": change.event.action, "from": before.status.as_str(), "to": change.status.as_str(),
-                                "form": change.event.form}),
-            }).await?;
-            if let Some(topic) = &change.notify {
-                tx.enqueue(topic, &json!({
-                    "dossier_id": before.id.to_string(), "code": before.code, "action": change.event.action,
-                    "status": change.status.as_str(), "note": change.event.note,
-                })).await?;
-            }
+            tx.write_dossier_change(ctx, &before, &change).await?;
         });
         self.dossier(change.dossier_id).await?.ok_or(StoreError::NotFound)
     }

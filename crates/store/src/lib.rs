@@ -21,6 +21,7 @@ pub mod dossiers;
 pub mod identity;
 pub mod operations;
 pub mod outbox;
+pub mod payments;
 pub mod portable;
 pub mod procedures;
 pub mod reports;
@@ -35,6 +36,7 @@ pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use operations::OperationsStore;
 pub use outbox::OutboxStore;
+pub use payments::PaymentStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
 pub use sessions::SessionStore;
@@ -156,6 +158,15 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("reports.id", "reports_pkey"),
     ("report_events.id", "report_events_pkey"),
     ("report_photos.id", "report_photos_pkey"),
+    // payments
+    ("procedure_fees.procedure_id, procedure_fees.fee_key", "procedure_fees_pkey"),
+    ("fee_exemptions.dossier_id, fee_exemptions.fee_key", "fee_exemptions_pkey"),
+    ("receipt_series.id", "receipt_series_pkey"),
+    ("payments.id", "payments_pkey"),
+    ("payments.dossier_id, payments.fee_key", "payments_open_fee_key"),
+    ("payment_events.id", "payment_events_pkey"),
+    ("receipts.id", "receipts_pkey"),
+    ("refunds.id", "refunds_pkey"),
 ];
 
 /// Result of every store call.

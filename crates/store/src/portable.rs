@@ -216,6 +216,40 @@ portable_tables! {
         id: Uuid, report_id: Uuid, purpose: String, sha256: String, content_type: String, size: i64,
         created_at: DateTime<Utc>,
     }
+    procedure_fees: ProcedureFeeDumpRow order "procedure_id, fee_key" {
+        procedure_id: Uuid, fee_key: String, kind: String, name_vi: String, name_en: String, amount_vnd: i64,
+        collect_at: String, before_processing: bool, position: i64,
+    }
+    fee_exemptions: FeeExemptionDumpRow order "dossier_id, fee_key" {
+        dossier_id: Uuid, fee_key: String, reason: String, approved_by: String, created_by: Option<Uuid>,
+        created_at: DateTime<Utc>,
+    }
+    receipt_series: ReceiptSeriesDumpRow order "id" {
+        id: Uuid, unit_code: String, template_symbol: String, series_symbol: String, slug: String,
+        collector_name: String, collector_tax_code: String, last_number: i64, active: bool, created_at: DateTime<Utc>,
+    }
+    payments: PaymentDumpRow order "id" {
+        id: Uuid, dossier_id: Uuid, fee_key: String, fee_kind: String, fee_name_vi: String, fee_name_en: String,
+        amount_vnd: i64, method: String, status: String, txn_ref: String, gateway_txn_no: Option<String>,
+        bank_code: Option<String>, payer_name: String, created_by: Option<Uuid>, created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>, paid_at: Option<DateTime<Utc>>, updated_at: DateTime<Utc>,
+    }
+    payment_events: PaymentEventDumpRow order "id" {
+        id: Uuid, payment_id: Uuid, at: DateTime<Utc>, kind: String, from_status: Option<String>, to_status: String,
+        rsp_code: Option<String>, details: String,
+    }
+    receipts: ReceiptDumpRow order "id" {
+        id: Uuid, series_id: Uuid, number: i64, kind: String, original_id: Option<Uuid>, payment_id: Uuid,
+        dossier_id: Uuid, dossier_code: String, template_symbol: String, series_symbol: String, collector_unit: String,
+        collector_name: String, collector_tax_code: String, payer_name: String, payer_id_number: Option<String>,
+        fee_kind: String, fee_name_vi: String, fee_name_en: String, procedure_name: String, amount_vnd: i64,
+        amount_words: String, method: String, issued_at: DateTime<Utc>, issued_by_name: String,
+        verification_code: String, note: String,
+    }
+    refunds: RefundDumpRow order "id" {
+        id: Uuid, payment_id: Uuid, amount_vnd: i64, reason: String, approved_by: String, receipt_id: Uuid,
+        created_by: Option<Uuid>, created_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod openapi;
 pub mod operations;
 pub mod passwords;
+pub mod payments;
 pub mod reports;
 pub mod shell;
 pub mod transparency;
@@ -45,11 +46,13 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a login lasts, in hours.
     pub session_hours: i64,
+    /// The payment gateway (the built-in sandbox unless real credentials are configured).
+    pub payments: payments::PaymentConfig,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 12 }
+        Self { secure_cookies: false, session_hours: 12, payments: payments::PaymentConfig::default() }
     }
 }
 
@@ -110,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::router())
         .merge(dossiers::router())
         .merge(reports::router())
+        .merge(payments::router())
         .merge(units::router())
         .merge(audit::router())
         .merge(transparency::router())

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{dossiers, identity, operations, transparency, units};
+use crate::{dossiers, identity, operations, payments, transparency, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -20,6 +20,7 @@ use crate::{dossiers, identity, operations, transparency, units};
         dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
         transparency::api::units, transparency::api::unit,
         operations::summary, operations::events,
+        payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
@@ -28,7 +29,9 @@ use crate::{dossiers, identity, operations, transparency, units};
          (name = "dossiers", description = "One-stop public services: procedures, dossiers, lookup, QĐ 766 indices"),
          (name = "calendar", description = "Working days, public holidays and due dates"),
          (name = "operations", description = "Operations centre (IOC): figures at a glance and live changes"),
-         (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas")),
+         (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas"),
+         (name = "payments", description = "Fees paid online (VNPay 2.1.0) or at the desk, e-receipts and their verification. \
+            Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only).")),
 )]
 pub struct ApiDoc;
 

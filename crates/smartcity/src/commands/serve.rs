@@ -1,6 +1,7 @@
 //! `smartcity serve`: open and migrate the store, optionally load the demo, serve the router until
 //! SIGINT/SIGTERM, let requests in flight finish, then close the store. Background tasks purge
-//! expired sessions every hour and turn outbox events into notifications every two seconds.
+//! expired sessions every hour and turn outbox events into notifications every two seconds; the same loop closes
+//! expired unpaid payments once a minute.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -24,6 +25,8 @@ const SESSION_PURGE_EVERY: Duration = Duration::from_secs(3600);
 const OUTBOX_EVERY: Duration = Duration::from_secs(2);
 /// Most outbox events delivered per round.
 const OUTBOX_BATCH: i64 = 100;
+/// Outbox rounds between two sweeps of expired payments (30 × 2 s = one minute).
+const PAYMENT_EXPIRY_ROUNDS: u64 = 30;
 
 pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
     let store = open_store(settings, Open::CreateIfMissing).await?;
@@ -34,7 +37,11 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
 
     let state = AppState::new(
         store.clone(),
-        WebConfig { secure_cookies: settings.secure_cookies, session_hours: settings.session_hours },
+        WebConfig {
+            secure_cookies: settings.secure_cookies,
+            session_hours: settings.session_hours,
+            payments: settings.payment_config(),
+        },
     );
     let app = smartcity_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -144,6 +151,7 @@ async fn deliver_notifications(
 ) {
     let mut every = tokio::time::interval(OUTBOX_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut rounds: u64 = 0;
     loop {
         let stop = async {
             let _ = stop_requested.wait_for(|stop| *stop).await;
@@ -151,6 +159,15 @@ async fn deliver_notifications(
         tokio::select! {
             _ = every.tick() => {}
             () = stop => break,
+        }
+        // Once a minute, close the payments whose time at the gateway ran out.
+        rounds += 1;
+        if rounds % PAYMENT_EXPIRY_ROUNDS == 1 {
+            match smartcity_web::payments::expire_due(&store).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "unpaid payments expired"),
+                Err(err) => tracing::warn!(error = %err, "cannot expire unpaid payments"),
+            }
         }
         // A panic inside one round must not end the worker: run the round as its own task.
         let round = tokio::spawn({

@@ -65,11 +65,12 @@ fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
     assert_eq!(grant_of("processing@hue.demo"), ("processing_officer", "19753"));
     assert_eq!(grant_of("leader@hue.demo"), ("unit_leader", "19753"));
     assert_eq!(grant_of("ioc@hue.demo"), ("ioc_operator", "46.IOC"));
-    // The loader writes as "demo"; the demo dossiers were handled by the demo accounts themselves.
+    // The loader writes as "demo"; the demo dossiers were handled by the demo accounts themselves, and the demo
+    // online payment was confirmed by the gateway's notification.
     let account_ids: Vec<String> = tables.accounts.iter().map(|a| a.id.to_string()).collect();
     for record in &tables.audit_log {
         let actor = record.actor.as_deref().unwrap_or_default();
-        assert!(actor == "demo" || account_ids.iter().any(|id| id == actor), "{record:?}");
+        assert!(actor == "demo" || actor == "gateway:vnpay" || account_ids.iter().any(|id| id == actor), "{record:?}");
     }
 }
 
@@ -220,4 +221,25 @@ async fn a_demo_load_that_stopped_half_way_is_finished_by_the_next_run() {
     assert_eq!((tables.units.len(), tables.accounts.len()), (50, 7));
     assert_eq!(tables.procedures.len(), 26);
     assert_eq!(dossiers_by_status(&tables).len(), 10);
+}
+
+#[test]
+fn demo_loads_payments_online_and_at_the_desk_with_receipts_and_a_refund() {
+    let site = Installation::new().with_demo();
+    let tables = site.tables();
+    assert_eq!(tables.receipt_series.len(), 1);
+    let methods: Vec<(&str, &str)> = tables.payments.iter().map(|p| (p.method.as_str(), p.status.as_str())).collect();
+    assert!(methods.contains(&("vnpay", "paid")), "a payment online: {methods:?}");
+    assert!(methods.contains(&("cash", "paid")), "cash at the desk: {methods:?}");
+    assert!(methods.contains(&("bank_transfer", "paid")), "a bank transfer: {methods:?}");
+    let mut numbers: Vec<i64> = tables.receipts.iter().map(|r| r.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, [1, 2, 3, 4], "three receipts and one adjusting receipt, no gaps");
+    assert!(tables.receipts.iter().any(|r| r.kind == "adjustment" && r.amount_vnd < 0 && r.original_id.is_some()));
+    assert_eq!(tables.refunds.len(), 1);
+    // The dossier waiting in status 6 still owes its fee, for the visitor to pay.
+    let waiting = tables.dossiers.iter().find(|d| d.status == 6).expect("a dossier in status 6");
+    assert!(!tables.payments.iter().any(|p| p.dossier_id == waiting.id), "nothing paid on it yet");
+    let out = site.run(&["audit", "verify"]).success();
+    assert!(out.stdout.contains("audit log OK"), "{}", out.stdout);
 }

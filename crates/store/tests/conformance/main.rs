@@ -12,6 +12,7 @@ mod calendar;
 mod dossiers;
 mod identity;
 mod outbox;
+mod payments;
 mod portable;
 mod procedures;
 mod reports;

@@ -190,7 +190,8 @@ async fn fill_one_stop_desk(store: &Store, an: &Account, clerk: &Account, as_cle
     let mut desk = counter_dossier(&khai_sinh, "H57.19800", "19800", local_day);
     desk.created_by = Some(clerk.id);
     desk.documents = vec![upload("doc1", "scan.pdf", BIRTH_SCAN)];
-    store.submit_dossier(as_clerk, desk, morning_of(local_day) + Duration::hours(1)).await.unwrap();
+    let desk = store.submit_dossier(as_clerk, desk, morning_of(local_day) + Duration::hours(1)).await.unwrap();
+    fill_payments(store, &khai_sinh, &desk, clerk, as_clerk).await;
 
     let at = morning_of(local_day) + Duration::hours(2);
     let mut state = first.state.clone();
@@ -242,6 +243,96 @@ async fn fill_one_stop_desk(store: &Store, an: &Account, clerk: &Account, as_cle
     store.set_day_adjustment(&admin(), &tet).await.unwrap();
     let saturday = DayAdjustment::WorkingDay { date: day(2026, 2, 28), reason: "Làm bù".to_owned() };
     store.set_day_adjustment(&admin(), &saturday).await.unwrap();
+}
+
+/// The payments tables: fees, an exemption, a series, an online payment confirmed by the gateway, a cash
+/// payment refunded in part (an adjusting receipt linked to the original).
+async fn fill_payments(
+    store: &Store,
+    procedure: &smartcity_store::procedures::Procedure,
+    dossier: &smartcity_store::dossiers::Dossier,
+    clerk: &Account,
+    as_clerk: &AuditContext,
+) {
+    use smartcity_domain::payments::{CollectAt, Exemption, FeeKind, FeeSpec, PaymentEvent, PaymentMethod};
+    use smartcity_store::payments::{NewPayment, NewReceiptSeries, NewRefund, PaymentStore, ReceiptIssue, Settlement};
+    let fee = |key: &str, amount| FeeSpec {
+        key: key.to_owned(),
+        kind: FeeKind::Charge,
+        name_vi: "Lệ phí hộ tịch".to_owned(),
+        name_en: "Civil status charge".to_owned(),
+        amount_vnd: amount,
+        collect_at: CollectAt::Reception,
+        before_processing: true,
+    };
+    store.set_procedure_fees(&admin(), procedure.id, vec![fee("le_phi", 8_000), fee("phi", 2_000)]).await.unwrap();
+    store
+        .exempt_fee(
+            as_clerk,
+            dossier.id,
+            "phi",
+            Exemption::parse("Người có công", "Chủ tịch UBND").unwrap(),
+            Some(clerk.id),
+        )
+        .await
+        .unwrap();
+    let series = store
+        .create_receipt_series(
+            &admin(),
+            NewReceiptSeries {
+                unit_code: "19800".to_owned(),
+                template_symbol: "01BLP0-001".to_owned(),
+                series_symbol: "AA/26E".to_owned(),
+                collector_name: "UBND Phường Phú Xuân".to_owned(),
+                collector_tax_code: "3300101406".to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    let issue = ReceiptIssue { series_id: series.id, issued_by_name: "Lê Văn Cường".to_owned() };
+    let new = |key: &str, method| NewPayment {
+        dossier_id: dossier.id,
+        fee: fee(key, 8_000),
+        method,
+        payer_name: "Trần Thị Bích".to_owned(),
+        created_by: Some(clerk.id),
+        expires_at: morning_of(day(2026, 3, 2)) + Duration::days(3650),
+    };
+    let (online, _) = store.open_online_payment(as_clerk, new("le_phi", PaymentMethod::Vnpay)).await.unwrap();
+    store
+        .settle_payment(
+            as_clerk,
+            Settlement {
+                payment_id: online.id,
+                event: PaymentEvent::Confirmed,
+                gateway_txn_no: Some("14000001".to_owned()),
+                bank_code: Some("NCB".to_owned()),
+                rsp_code: Some("00".to_owned()),
+                details: json!({"vnp_TxnRef": online.txn_ref}),
+                receipt: Some(issue.clone()),
+                dossier_change: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (cash, _) = store
+        .record_counter_payment(as_clerk, new("phi_ban_sao", PaymentMethod::Cash), issue.clone(), None)
+        .await
+        .unwrap();
+    store
+        .refund_payment(
+            as_clerk,
+            NewRefund {
+                payment_id: cash.id,
+                amount_vnd: 3_000,
+                reason: "Thu thừa".to_owned(),
+                approved_by: "Trưởng bộ phận".to_owned(),
+                created_by: Some(clerk.id),
+                receipt: issue,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// What the target holds, table by table.

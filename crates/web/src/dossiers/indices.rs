@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use smartcity_domain::dossiers::DossierStatus;
 use smartcity_domain::indices::{DossierRecord, SupplementPause, compute_indices};
 use smartcity_domain::units::UnitCode;
-use smartcity_store::{DossierStore, ProcedureStore, UnitStore};
+use smartcity_store::{DossierStore, PaymentStore, ProcedureStore, UnitStore};
 
 use super::api::IndicesView;
 use super::workflow;
@@ -79,6 +79,10 @@ pub async fn records_for_period(
     let dossiers = state.store.dossiers_for_period(scope, start, end).await?;
     let calendar = workflow::calendar(state).await?;
     let mut paper: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
+    // QĐ 766 3.6 from real payments: which dossiers paid online, which procedures charge anything.
+    let paid_online: std::collections::HashSet<uuid::Uuid> =
+        state.store.dossiers_paid_online().await?.into_iter().collect();
+    let mut charges: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
     let mut records = Vec::with_capacity(dossiers.len());
     for d in dossiers {
         let paper_result = match paper.get(&d.procedure_id) {
@@ -89,6 +93,18 @@ pub async fn records_for_period(
                 p
             }
         };
+        let charged = match charges.get(&d.procedure_id) {
+            Some(c) => *c,
+            None => {
+                let c = match state.store.procedure(d.procedure_id).await? {
+                    Some(p) => state.store.procedure_fees(&p).await?.iter().any(|f| f.amount_vnd > 0),
+                    None => false,
+                };
+                charges.insert(d.procedure_id, c);
+                c
+            }
+        };
+        let fees_due = charged && !crate::payments::fee_lines(state, &d).await?.iter().all(|l| l.exemption.is_some());
         let s = &d.state;
         let mut pauses = Vec::new();
         if let Some(accepted) = s.accepted_at
@@ -123,6 +139,8 @@ pub async fn records_for_period(
             reused_components: s.reused_documents,
             rating: s.rating,
             has_complaint: false,
+            fees_due,
+            paid_online: paid_online.contains(&d.id),
         };
         records.push((d.unit_code, record));
     }

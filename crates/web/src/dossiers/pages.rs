@@ -334,6 +334,8 @@ struct DossierPage {
     is_owner: bool,
     error: Option<String>,
     overdue: bool,
+    /// Fees, receipts, "Pay" and the desk's cash form (`payments`).
+    pay: crate::payments::DossierPayments,
 }
 
 impl DossierPage {
@@ -384,6 +386,7 @@ async fn dossier_page(
         && d.state.due_at.is_some_and(|due| due < Utc::now());
     Ok(DossierPage {
         ctx,
+        pay: crate::payments::DossierPayments::load(state, user, &d).await?,
         documents: state.store.dossier_documents(d.id).await?,
         events: event_rows(events),
         is_owner: d.applicant_id == Some(user.id()),

@@ -107,6 +107,21 @@ pub fn step_deadline(
     Some(calendar.due_date(started, step.days.ceil().max(0.0) as u32))
 }
 
+/// Who takes an action: an account, or the platform itself (the payment gateway's notification moving a paid
+/// dossier out of status 6), recorded on the dossier's history.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<uuid::Uuid>,
+    pub name: String,
+}
+
+impl Actor {
+    /// The platform acting on its own.
+    pub fn system() -> Self {
+        Actor { id: None, name: "Hệ thống (cổng thanh toán)".to_owned() }
+    }
+}
+
 /// Apply `action` to `dossier` on behalf of `user`; `documents` are files that come with it
 /// (supplement papers, the electronic result).
 pub async fn perform(
@@ -121,6 +136,37 @@ pub async fn perform(
     if !authorised(state, user, dossier, kind).await? {
         return Err(AppError::forbidden());
     }
+    let actor = Actor { id: Some(user.id()), name: user.0.account.display_name.clone() };
+    let change = plan(state, &actor, dossier, action, documents).await?;
+    let ctx = AuditContext::account(user.id(), ip);
+    let done = state.store.apply_dossier_change(&ctx, change).await.map_err(changed_conflict)?;
+    // A procedure that wants its fees before processing sends the dossier to status 6 here.
+    crate::payments::after_dossier_action(state, &ctx, kind, done).await
+}
+
+/// A stale-read conflict from the store as the user-facing `dossier_changed` error.
+pub fn changed_conflict(e: StoreError) -> AppError {
+    match e {
+        StoreError::Conflict { constraint } if constraint == "dossier_changed" => AppError::new(
+            "dossier_changed",
+            axum::http::StatusCode::CONFLICT,
+            "Hồ sơ vừa được người khác cập nhật. Hãy tải lại trang và thử lại.",
+            "Someone else updated this dossier just now. Reload the page and try again.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Decide `action` on `dossier` for `actor` with the state machine and the calendar, and return the change to
+/// write (not yet written). Authorisation is the caller's job.
+pub async fn plan(
+    state: &AppState,
+    actor: &Actor,
+    dossier: &Dossier,
+    action: DossierAction,
+    documents: Vec<NewDocument>,
+) -> AppResult<DossierChange> {
+    let kind = action.kind();
     let procedure = state.store.procedure(dossier.procedure_id).await?.ok_or_else(AppError::not_found)?;
     let now = smartcity_store::now();
     let mut facts = facts(dossier, &procedure, now);
@@ -269,8 +315,8 @@ pub async fn perform(
         state: next,
         event: NewDossierEvent {
             action: kind.as_str().to_owned(),
-            actor_id: Some(user.id()),
-            actor_name: user.0.account.display_name.clone(),
+            actor_id: actor.id,
+            actor_name: actor.name.clone(),
             from_unit: Some(dossier.current_unit_code.clone()),
             to_unit: Some(unit),
             step_deadline,
@@ -281,15 +327,7 @@ pub async fn perform(
         documents: documents.into_iter().map(|d| (purpose.to_owned(), d)).collect(),
         notify,
     };
-    state.store.apply_dossier_change(&AuditContext::account(user.id(), ip), change).await.map_err(|e| match e {
-        StoreError::Conflict { constraint } if constraint == "dossier_changed" => AppError::new(
-            "dossier_changed",
-            axum::http::StatusCode::CONFLICT,
-            "Hồ sơ vừa được người khác cập nhật. Hãy tải lại trang và thử lại.",
-            "Someone else updated this dossier just now. Reload the page and try again.",
-        ),
-        other => other.into(),
-    })
+    Ok(change)
 }
 
 /// The procedure version a dossier received now would use.

@@ -336,7 +336,7 @@ async fn the_calendar_api_uses_the_vietnamese_lunar_calendar() {
 async fn indices_are_na_without_dossiers_and_count_them_once_there() {
     let app = TestApp::new().await;
     let empty = app.get("/api/v1/indices?unit=46", None).await.json();
-    assert_eq!(empty["indicators"].as_array().unwrap().len(), 6);
+    assert_eq!(empty["indicators"].as_array().unwrap().len(), 7);
     assert!(empty["indicators"][0]["value"].is_null(), "N/A when nothing was received");
     let c = cast(&app).await;
     let code = submit(&app, &c.citizen, "k").await.json()["code"].as_str().unwrap().to_owned();

@@ -8,6 +8,7 @@ mod app;
 mod dossiers;
 mod identity;
 mod operations;
+mod payments;
 mod reports;
 mod shell;
 mod transparency;

@@ -160,6 +160,10 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/transparency/units/{code}",
         "GET /api/v1/ioc/summary",
         "GET /api/v1/ioc/events",
+        "POST /api/v1/dossiers/{code}/payments",
+        "GET /api/v1/payments/{id}",
+        "GET /api/v1/receipts/{series}/{number}",
+        "GET /api/v1/receipts/verify/{code}",
     ]
     .into_iter()
     .map(String::from)
@@ -168,7 +172,8 @@ async fn the_openapi_document_covers_every_json_endpoint() {
     // And each really is served (no 404 from the fallback).
     for entry in &served {
         let (method, path) = entry.split_once(' ').unwrap();
-        let path = path.replace("{code}", "46");
+        let path =
+            path.replace("{code}", "46").replace("{id}", "46").replace("{series}", "AA-26E").replace("{number}", "1");
         // A route that exists answers something other than the fallback's 404 page for an
         // unknown procedure/dossier code; those two report their own not-found codes.
         let req = axum::http::Request::builder()

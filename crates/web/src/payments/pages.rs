@@ -1,0 +1,286 @@
+//! Payment pages: "Pay" from the dossier page, money taken at the desk, the printable receipt (A4, or 80 mm
+//! thermal with `?format=thermal`), refunds by the desk, and the public receipt check `/bien-lai/tra-cuu`.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use smartcity_domain::payments::{PaymentMethod, VerificationCode, check_amount, parse_amount};
+use smartcity_store::payments::{NewPayment, NewRefund, Receipt, ReceiptIssue};
+use smartcity_store::{AuditContext, DossierStore, PaymentStore};
+
+use super::api::{ReceiptCheck, ReceiptView, full_view, open_online, receipt_check};
+use super::{fee_lines, is_desk_for, release_change, series_for, visible_receipt};
+use crate::AppState;
+use crate::dossiers::workflow;
+use crate::error::{AppError, AppResult};
+use crate::shell::auth::{ClientIp, CurrentUser};
+use crate::shell::extract::{AppForm, AppQuery};
+use crate::shell::page::{PageContext, redirect, render};
+
+/// The fee chosen on the dossier page.
+#[derive(Debug, Deserialize)]
+pub struct PayForm {
+    #[serde(default)]
+    pub fee_key: String,
+}
+
+/// `POST /dossiers/{code}/pay`: open the payment and send the applicant to the gateway.
+pub async fn pay(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    AppForm(form): AppForm<PayForm>,
+) -> AppResult<Response> {
+    let dossier = state.store.dossier_by_code(&code).await?.ok_or_else(AppError::not_found)?;
+    if !workflow::may_view(&state, &user, &dossier).await? {
+        return Err(AppError::not_found());
+    }
+    series_for(&state, &dossier).await?;
+    let (_, url) = open_online(&state, &user, ip, &headers, &dossier, Some(&form.fee_key), ctx.lang_code()).await?;
+    Ok(redirect(&url))
+}
+
+/// What the desk records.
+#[derive(Debug, Deserialize)]
+pub struct CounterForm {
+    pub fee_key: String,
+    /// `cash` or `bank_transfer`.
+    pub method: String,
+}
+
+/// `POST /dossiers/{code}/payments/counter`: the reception officer records cash or a bank transfer; the receipt
+/// is issued at once and opens, ready to print (thermal for cash).
+pub async fn counter_payment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    AppForm(form): AppForm<CounterForm>,
+) -> AppResult<Response> {
+    let dossier = state.store.dossier_by_code(&code).await?.ok_or_else(AppError::not_found)?;
+    if !is_desk_for(&state, &user, &dossier).await? {
+        return Err(AppError::forbidden());
+    }
+    let method = PaymentMethod::parse(&form.method)?;
+    if method.is_online() {
+        return Err(AppError::invalid_field(
+            "method",
+            "method_not_counter",
+            "Tại quầy chỉ ghi nhận tiền mặt hoặc chuyển khoản.",
+            "The desk records cash or bank transfers only.",
+        ));
+    }
+    let lines = fee_lines(&state, &dossier).await?;
+    let line = lines
+        .iter()
+        .find(|l| l.fee.key == form.fee_key.trim())
+        .ok_or_else(|| AppError::invalid_field("fee_key", "fee_not_found", "Hãy chọn khoản thu.", "Choose the fee."))?;
+    if !line.is_due() {
+        return Err(AppError::invalid_field(
+            "fee_key",
+            "fee_not_due",
+            "Khoản thu này đã được nộp hoặc miễn.",
+            "This fee is already paid or waived.",
+        ));
+    }
+    let series = series_for(&state, &dossier).await?;
+    let ctx = AuditContext::account(user.id(), ip);
+    let mut tries = 0;
+    let (_, receipt) = loop {
+        let change = release_change(&state, &dossier_now(&state, &dossier).await?, &line.fee.key).await?;
+        let new = NewPayment {
+            dossier_id: dossier.id,
+            fee: line.fee.clone(),
+            method,
+            payer_name: dossier.applicant_name.clone(),
+            created_by: Some(user.id()),
+            expires_at: smartcity_store::now(),
+        };
+        let issue = ReceiptIssue { series_id: series.id, issued_by_name: user.0.account.display_name.clone() };
+        match state.store.record_counter_payment(&ctx, new, issue, change).await {
+            Err(smartcity_store::StoreError::Conflict { constraint })
+                if constraint == "dossier_changed" && tries < 2 =>
+            {
+                tries += 1;
+            }
+            other => break other.map_err(workflow::changed_conflict)?,
+        }
+    };
+    let thermal = if method == PaymentMethod::Cash { "?format=thermal" } else { "" };
+    Ok(redirect(&format!("/bien-lai/{}/{}{thermal}", receipt.series_slug(), receipt.number)))
+}
+
+async fn dossier_now(
+    state: &AppState,
+    dossier: &smartcity_store::dossiers::Dossier,
+) -> AppResult<smartcity_store::dossiers::Dossier> {
+    state.store.dossier(dossier.id).await?.ok_or_else(AppError::not_found)
+}
+
+#[derive(Template)]
+#[template(path = "payments/receipt.html")]
+struct ReceiptPage {
+    ctx: PageContext,
+    r: ReceiptView,
+    series_slug: String,
+    number: i64,
+    thermal: bool,
+    /// The desk may refund from this (original) receipt.
+    can_refund: bool,
+    adjustments: Vec<Receipt>,
+    error: Option<String>,
+}
+
+impl ReceiptPage {
+    fn vnd<T: std::borrow::Borrow<i64>>(&self, amount: T) -> String {
+        smartcity_domain::payments::format_vnd(*amount.borrow())
+    }
+}
+
+/// `?format=thermal` for the 80 mm layout.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReceiptQuery {
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+async fn receipt_page_for(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    receipt: Receipt,
+    thermal: bool,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let dossier = state.store.dossier(receipt.dossier_id).await?.ok_or_else(AppError::not_found)?;
+    let payment = state.store.payment(receipt.payment_id).await?.ok_or_else(AppError::not_found)?;
+    let can_refund = receipt.kind == "original"
+        && payment.status == smartcity_domain::payments::PaymentStatus::Paid
+        && is_desk_for(state, user, &dossier).await?;
+    let adjustments =
+        state.store.receipts_of_payment(payment.id).await?.into_iter().filter(|r| r.id != receipt.id).collect();
+    Ok(render(&ReceiptPage {
+        r: full_view(state, &receipt).await?,
+        series_slug: receipt.series_slug(),
+        number: receipt.number,
+        ctx,
+        thermal,
+        can_refund,
+        adjustments,
+        error,
+    }))
+}
+
+/// `GET /bien-lai/{series}/{number}`: the receipt, printable (A4, or 80 mm with `?format=thermal`).
+pub async fn receipt_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    Path((series, number)): Path<(String, String)>,
+    AppQuery(q): AppQuery<ReceiptQuery>,
+) -> AppResult<Response> {
+    let receipt = visible_receipt(&state, &user, &series, &number).await?;
+    receipt_page_for(&state, ctx, &user, receipt, q.format.as_deref() == Some("thermal"), None).await
+}
+
+/// What the desk enters for a refund.
+#[derive(Debug, Deserialize)]
+pub struct RefundForm {
+    pub amount: String,
+    pub reason: String,
+    pub approved_by: String,
+}
+
+/// `POST /bien-lai/{series}/{number}/refund`: refund all or part of the payment; the adjusting receipt opens.
+pub async fn refund(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path((series, number)): Path<(String, String)>,
+    AppForm(form): AppForm<RefundForm>,
+) -> AppResult<Response> {
+    let receipt = visible_receipt(&state, &user, &series, &number).await?;
+    let dossier = state.store.dossier(receipt.dossier_id).await?.ok_or_else(AppError::not_found)?;
+    if !is_desk_for(&state, &user, &dossier).await? {
+        return Err(AppError::forbidden());
+    }
+    let amount = match parse_amount("amount", &form.amount).and_then(|a| check_amount("amount", a)) {
+        Ok(a) => a,
+        Err(e) => {
+            let message = ctx.pick(&e.vi, &e.en).to_owned();
+            return receipt_page_for(&state, ctx, &user, receipt, false, Some(message)).await;
+        }
+    };
+    let series_row = series_for(&state, &dossier).await?;
+    let done = state
+        .store
+        .refund_payment(
+            &AuditContext::account(user.id(), ip),
+            NewRefund {
+                payment_id: receipt.payment_id,
+                amount_vnd: amount,
+                reason: form.reason,
+                approved_by: form.approved_by,
+                created_by: Some(user.id()),
+                receipt: ReceiptIssue { series_id: series_row.id, issued_by_name: user.0.account.display_name.clone() },
+            },
+        )
+        .await;
+    match done {
+        Ok(adjusting) => Ok(redirect(&format!("/bien-lai/{}/{}", adjusting.series_slug(), adjusting.number))),
+        Err(smartcity_store::StoreError::Invalid(e)) => {
+            let message = ctx.pick(&e.vi, &e.en).to_owned();
+            receipt_page_for(&state, ctx, &user, receipt, false, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "payments/verify.html")]
+struct VerifyPage {
+    ctx: PageContext,
+    code: String,
+    found: Option<ReceiptCheck>,
+    error: Option<String>,
+}
+
+/// `?code=` of the public check.
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// `GET /bien-lai/tra-cuu?code=…`: anyone checks a receipt by its code; initials only, no ID numbers.
+pub async fn verify_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    AppQuery(q): AppQuery<VerifyQuery>,
+) -> AppResult<Response> {
+    let code = q.code.trim().to_owned();
+    let (found, error) = if code.is_empty() {
+        (None, None)
+    } else {
+        match VerificationCode::parse(&code) {
+            Err(e) => (None, Some(ctx.pick(&e.vi, &e.en).to_owned())),
+            Ok(parsed) => match state.store.receipt_by_code(&parsed).await? {
+                Some(r) => (Some(receipt_check(&r)), None),
+                None => (
+                    None,
+                    Some(
+                        ctx.pick("Không có biên lai nào mang mã tra cứu này.", "No receipt carries this code.")
+                            .to_owned(),
+                    ),
+                ),
+            },
+        }
+    };
+    Ok(render(&VerifyPage { ctx, code, found, error }))
+}
