@@ -19,6 +19,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dossiers;
 pub mod identity;
+pub mod open311;
 pub mod outbox;
 pub mod portable;
 pub mod procedures;
