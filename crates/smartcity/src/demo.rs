@@ -11,9 +11,11 @@
 
 mod catalogue;
 mod dossiers;
+mod reports;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
+pub use reports::{GeneratedReports, generate as generate_reports};
 pub use synthetic::{Generated, generate as generate_dossiers};
 
 use anyhow::Context;
@@ -57,7 +59,11 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+/// The demo field reports on the map (every status, the last 60 days).
+const REPORTS_DEMO_STAGE: &str = "hue.reports";
+/// How many demo reports the map shows.
+pub const DEMO_REPORTS: u64 = 240;
+const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, REPORTS_DEMO_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -355,6 +361,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, REPORTS_DEMO_STAGE).await? {
+        let made = reports::generate(store, DEMO_REPORTS, 60).await.context("generating the demo field reports")?;
+        mark_stage_loaded(store, &ctx, REPORTS_DEMO_STAGE, json!({"reports": made.reports})).await?;
     }
     Ok(true)
 }

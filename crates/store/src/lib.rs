@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod portable;
 pub mod procedures;
 pub mod reports;
+pub mod reports_bulk;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

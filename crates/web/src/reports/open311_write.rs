@@ -267,11 +267,10 @@ pub fn agency_unit_code(kind: AgencyKind) -> Option<&'static str> {
     })
 }
 
-fn domain_category(c: &ReportCategory) -> Result<Category, RequestError> {
-    let code = CategoryCode::parse(&c.code)
-        .map_err(|e| RequestError::bad("service_code", "service_code_invalid", e.en, e.vi))?;
+/// The stored category in the shape `domain::reports::propose_unit` takes.
+pub fn routing_category(c: &ReportCategory) -> Result<Category, smartcity_domain::ValidationError> {
     Ok(Category {
-        code,
+        code: CategoryCode::parse(&c.code)?,
         name_vi: c.name_vi.clone(),
         name_en: c.name_en.clone(),
         examples_vi: c.examples_vi.clone(),
@@ -393,7 +392,7 @@ async fn file_request(
     definition_for(&category.code).check_attributes(&new.attributes)?;
     let (point, ward) = locate(state, &new).await?;
     let photos = sanitise_all(submission.files).await?;
-    let domain = domain_category(&category)?;
+    let domain = routing_category(&category).map_err(|e| RequestError::bad("service_code", e.code, e.en, e.vi))?;
     let mut agency = None;
     if let Some(code) = agency_unit_code(category.agency_kind) {
         let code = UnitCode::parse(code).map_err(|e| RequestError::bad("service_code", e.code, e.en, e.vi))?;
