@@ -619,3 +619,17 @@ async fn a_partner_over_its_rate_gets_429_and_others_do_not() {
     .await;
     assert_eq!(fine.status, 404);
 }
+
+#[tokio::test]
+async fn a_ten_megabyte_description_is_refused_without_a_server_error() {
+    let (app, key) = app_with_key().await;
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let r = post(
+        &app,
+        "/open311/v2/requests.json",
+        &[("api_key", &key), ("service_code", "MT"), ("lat", LAT), ("long", LONG), ("description", &huge)],
+    )
+    .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    assert!(app.store.reports(&Default::default()).await.unwrap().is_empty());
+}
