@@ -32,6 +32,9 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Open311 partner API keys (created by an administrator; the secret is printed once, stored hashed).
+    #[command(subcommand, name = "open311-key")]
+    Open311Key(Open311KeyCommand),
 }
 
 /// Where the database is; shared by every command that opens it.
@@ -70,6 +73,39 @@ pub struct DemoArgs {
     /// last three years, in all statuses) for benchmarks; added on every run.
     #[arg(long, value_name = "N")]
     pub dossiers: Option<u64>,
+    /// Also generate N synthetic field reports (spread over the wards, categories, statuses and the last two
+    /// years) for benchmarks; added on every run.
+    #[arg(long, value_name = "N")]
+    pub reports: Option<u64>,
+}
+
+/// `smartcity open311-key …`.
+#[derive(Debug, Subcommand)]
+pub enum Open311KeyCommand {
+    /// Create a key for a partner and print its secret (shown this once).
+    Add(Open311KeyAddArgs),
+    /// List the keys (never their secrets).
+    List(DbArgs),
+    /// Revoke a key by id; the partner's next request is refused.
+    Revoke(Open311KeyRevokeArgs),
+}
+
+/// `smartcity open311-key add NAME`.
+#[derive(Debug, Clone, Args)]
+pub struct Open311KeyAddArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The partner, e.g. "FixMyStreet Huế".
+    pub name: String,
+}
+
+/// `smartcity open311-key revoke ID`.
+#[derive(Debug, Clone, Args)]
+pub struct Open311KeyRevokeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The key's id, as `open311-key list` shows it.
+    pub id: uuid::Uuid,
 }
 
 /// `smartcity user …`.
@@ -191,6 +227,9 @@ impl Command {
             Command::Export(a) => &a.db,
             Command::Import(a) => &a.db,
             Command::Audit(AuditCommand::Verify(db)) => db,
+            Command::Open311Key(Open311KeyCommand::Add(a)) => &a.db,
+            Command::Open311Key(Open311KeyCommand::List(db)) => db,
+            Command::Open311Key(Open311KeyCommand::Revoke(a)) => &a.db,
         }
     }
 }

@@ -12,9 +12,11 @@
 mod catalogue;
 mod dossiers;
 mod payments;
+mod reports;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
+pub use reports::{GeneratedReports, generate as generate_reports};
 pub use synthetic::{Generated, generate as generate_dossiers};
 
 use anyhow::Context;
@@ -65,7 +67,12 @@ const PAYMENTS_STAGE: &str = "hue.payments";
 const HISTORY_STAGE: &str = "hue.history";
 /// How many synthetic dossiers the history stage writes: a few seconds on SQLite, about 10 a year per ward.
 const HISTORY_DOSSIERS: u64 = 1200;
-const STAGES: [&str; 6] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, PAYMENTS_STAGE, HISTORY_STAGE];
+const STAGES: [&str; 7] =
+    [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, PAYMENTS_STAGE, HISTORY_STAGE, REPORTS_DEMO_STAGE];
+/// The demo field reports on the map (every status, the last 60 days).
+const REPORTS_DEMO_STAGE: &str = "hue.reports";
+/// How many demo reports the map shows.
+pub const DEMO_REPORTS: u64 = 240;
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -371,6 +378,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     if !stage_loaded(store, HISTORY_STAGE).await? {
         let generated = generate_dossiers(store, HISTORY_DOSSIERS).await.context("generating the dossier history")?;
         mark_stage_loaded(store, &ctx, HISTORY_STAGE, json!({"dossiers": generated.dossiers})).await?;
+    }
+    if !stage_loaded(store, REPORTS_DEMO_STAGE).await? {
+        let made = reports::generate(store, DEMO_REPORTS, 60).await.context("generating the demo field reports")?;
+        mark_stage_loaded(store, &ctx, REPORTS_DEMO_STAGE, json!({"reports": made.reports})).await?;
     }
     Ok(true)
 }

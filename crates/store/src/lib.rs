@@ -19,12 +19,14 @@ pub mod audit;
 pub mod calendar;
 pub mod dossiers;
 pub mod identity;
+pub mod open311;
 pub mod operations;
 pub mod outbox;
 pub mod payments;
 pub mod portable;
 pub mod procedures;
 pub mod reports;
+pub mod reports_bulk;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

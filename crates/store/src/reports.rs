@@ -410,6 +410,15 @@ enum Bind {
     Int(i64),
 }
 
+/// The submit event's details: photo count, partner key, and what the channel adds.
+fn submit_details(new: &NewReport, extra: Value) -> Value {
+    let mut details = json!({"photos": new.photos.len(), "via_api_key": new.api_key_id.map(|k| k.to_string())});
+    if let (Value::Object(map), Value::Object(more)) = (&mut details, extra) {
+        map.extend(more);
+    }
+    details
+}
+
 /// The reports capability's storage contract.
 #[expect(async_fn_in_trait, reason = "used on the concrete Store only; futures stay Send")]
 pub trait ReportStore {
@@ -426,6 +435,10 @@ pub trait ReportStore {
     /// Store a new report (status `submitted`) with its photos, first event, audit and outbox
     /// records in one transaction.
     async fn create_report(&self, ctx: &AuditContext, new: NewReport) -> StoreResult<Report>;
+    /// [`ReportStore::create_report`] with `extra` (a JSON object) merged into the submit event's details: what a
+    /// channel adds, such as Open311 attribute answers and partner media URLs.
+    async fn create_report_with_details(&self, ctx: &AuditContext, new: NewReport, extra: Value)
+    -> StoreResult<Report>;
     /// Apply a workflow decision; `Conflict { constraint: "report_changed" }` when the report moved
     /// since it was read.
     async fn apply_report_change(&self, ctx: &AuditContext, change: ReportChange) -> StoreResult<Report>;
@@ -571,6 +584,15 @@ impl ReportStore for Store {
     }
 
     async fn create_report(&self, ctx: &AuditContext, new: NewReport) -> StoreResult<Report> {
+        self.create_report_with_details(ctx, new, Value::Null).await
+    }
+
+    async fn create_report_with_details(
+        &self,
+        ctx: &AuditContext,
+        new: NewReport,
+        extra: Value,
+    ) -> StoreResult<Report> {
         let id = Uuid::now_v7();
         let now = crate::now();
         let status = ReportStatus::Submitted;
@@ -604,14 +626,17 @@ impl ReportStore for Store {
                 action: "submit".into(),
                 actor_id: new.reporter.account_id,
                 to_unit: new.handling_unit_code.clone(),
-                details: json!({"photos": new.photos.len(), "via_api_key": new.api_key_id.map(|k| k.to_string())}),
+                details: submit_details(&new, extra),
                 ..Default::default()
             }).await?;
             tx.append_audit(ctx, AuditEvent {
                 action: "report.submitted",
                 record_type: "report",
                 record_id: id.to_string(),
-                details: json!({"service_code": new.service_code, "ward": new.ward_code}),
+                details: json!({
+                    "service_code": new.service_code, "ward": new.ward_code,
+                    "via_api_key": new.api_key_id.map(|k| k.to_string()),
+                }),
             }).await?;
             tx.enqueue("report.submitted", &json!({"report_id": id.to_string(), "status": status.as_str()})).await?;
         });

@@ -542,8 +542,30 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("payments.related_receipts", "Biên lai liên quan", "Related receipts"),
     ("payments.refund", "Hoàn tiền (lập biên lai điều chỉnh)", "Refund (issue an adjusting receipt)"),
     ("payments.approved_by", "Người phê duyệt", "Approved by"),
+    // reports (Open311 partner keys, /admin/open311-keys)
+    ("admin.open311_keys", "Khóa API Open311", "Open311 API keys"),
+    ("open311keys.title", "Khóa API đối tác Open311", "Open311 partner API keys"),
+    (
+        "open311keys.help",
+        "Hệ thống đối tác (ứng dụng phản ánh, FixMyStreet…) gửi và theo dõi phản ánh qua Open311 GeoReport v2 bằng khóa API.",
+        "Partner systems (reporting apps, FixMyStreet…) file and follow reports over Open311 GeoReport v2 with an API key.",
+    ),
+    ("open311keys.create", "Tạo khóa", "Create key"),
+    ("open311keys.name", "Tên đối tác", "Partner name"),
+    ("open311keys.created", "Đã tạo khóa cho", "Key created for"),
+    ("open311keys.secret", "Khóa API", "API key"),
+    (
+        "open311keys.shown_once",
+        "Khóa chỉ hiển thị một lần: hãy chuyển cho đối tác ngay. Hệ thống chỉ lưu mã băm của khóa.",
+        "The key is shown only once: hand it to the partner now. Only its hash is stored.",
+    ),
+    ("open311keys.created_at", "Ngày tạo", "Created"),
+    ("open311keys.last_used", "Dùng lần cuối", "Last used"),
+    ("open311keys.status", "Trạng thái", "Status"),
+    ("open311keys.active", "Đang dùng", "Active"),
+    ("open311keys.revoked", "Đã thu hồi", "Revoked"),
+    ("open311keys.revoke", "Thu hồi", "Revoke"),
 ];
-
 #[cfg(test)]
 mod tests {
     use super::*;

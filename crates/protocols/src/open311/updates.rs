@@ -17,9 +17,9 @@ use super::query::DEFAULT_WINDOW_DAYS;
 use super::requests::RequestStatus;
 use super::wire::{DecodeError, In, Node, Obj, Shape, document};
 
-/// Hours covered by GET updates when the client gives no window (FixMyStreet always gives one, usually the last
-/// two hours).
-pub const DEFAULT_UPDATES_WINDOW_HOURS: i64 = 24;
+/// Hours covered by GET updates when the client gives no window: the last two, the window FixMyStreet asks for
+/// on every run.
+pub const DEFAULT_UPDATES_WINDOW_HOURS: i64 = 2;
 
 /// Trạng thái mở rộng: mySociety's extended statuses, lower case in GET updates, upper case when posted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -760,7 +760,7 @@ mod tests {
         let now = at("2026-11-28T08:00:00Z").with_timezone(&Utc);
         let none = q("api_key=k&jurisdiction_id=hue.gov.vn").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((none.api_key.as_deref(), none.jurisdiction_id.as_deref()), (Some("k"), Some("hue.gov.vn")));
-        assert_eq!(none.window(now), (now - TimeDelta::hours(24), now));
+        assert_eq!(none.window(now), (now - TimeDelta::hours(2), now));
         let both = q("start_date=2026-11-28T06:00:00Z&end_date=2026-11-28T08:00:00Z").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(both.window(now), (now - TimeDelta::hours(2), now));
         let cases = [

@@ -3,6 +3,7 @@
 
 mod audit;
 mod dump;
+mod open311_keys;
 mod serve;
 mod users;
 
@@ -16,7 +17,7 @@ use smartcity_domain::ValidationError;
 use smartcity_store::{Store, StoreError};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{AuditCommand, Cli, Command, DbArgs, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, DbArgs, Open311KeyCommand, UserCommand};
 use crate::config::{Flags, Settings};
 use crate::demo;
 
@@ -79,7 +80,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Demo(args) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
-            let done = demo_command(&store, &settings, args.dossiers).await;
+            let done = demo_command(&store, &settings, args.dossiers, args.reports).await;
             store.close().await;
             done?;
         }
@@ -89,12 +90,21 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Export(args) => dump::export(&settings, args).await?,
         Command::Import(args) => dump::import(&settings, args).await?,
         Command::Audit(AuditCommand::Verify(_)) => return audit::verify(&settings).await,
+        Command::Open311Key(Open311KeyCommand::Add(args)) => open311_keys::add(&settings, &args.name).await?,
+        Command::Open311Key(Open311KeyCommand::List(_)) => open311_keys::list(&settings).await?,
+        Command::Open311Key(Open311KeyCommand::Revoke(args)) => open311_keys::revoke(&settings, args.id).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `smartcity demo [--dossiers N]`: load what is missing, then generate the synthetic dossiers.
-async fn demo_command(store: &Store, settings: &Settings, synthetic: Option<u64>) -> anyhow::Result<()> {
+/// `smartcity demo [--dossiers N] [--reports N]`: load what is missing, then generate the synthetic dossiers and
+/// field reports.
+async fn demo_command(
+    store: &Store,
+    settings: &Settings,
+    synthetic: Option<u64>,
+    reports: Option<u64>,
+) -> anyhow::Result<()> {
     if demo::load_demo(store).await? {
         println!("demo data loaded into {}", database_label(settings));
         print!("{}", demo::demo_accounts_table());
@@ -115,6 +125,22 @@ async fn demo_command(store: &Store, settings: &Settings, synthetic: Option<u64>
             generated.dossiers,
             generated.elapsed.as_secs_f64(),
             generated.rate()
+        );
+    }
+    if let Some(count) = reports.filter(|n| *n > 0) {
+        if !demo::demo_loaded(store).await? {
+            return Err(Refusal {
+                vi: "cơ sở dữ liệu này không chứa dữ liệu dùng thử; không tạo phản ánh tổng hợp.".into(),
+                en: "this database does not hold the demo data; no synthetic reports generated.".into(),
+            }
+            .into());
+        }
+        let made = demo::generate_reports(store, count, 2 * 365).await.context("generating synthetic reports")?;
+        println!(
+            "{} synthetic field reports generated in {:.2} s ({:.0} reports/s)",
+            made.reports,
+            made.elapsed.as_secs_f64(),
+            made.rate()
         );
     }
     Ok(())

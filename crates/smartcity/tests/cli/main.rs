@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod dump;
 mod postgres;
+mod reports;
 mod serve;
 mod support;
 mod users;

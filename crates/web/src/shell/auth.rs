@@ -153,11 +153,20 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
     };
 
     let needs_check = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !matches!(auth.identity, Some(Identity { via: AuthVia::ApiToken, .. }));
+        && !matches!(auth.identity, Some(Identity { via: AuthVia::ApiToken, .. }))
+        && !is_open311_post(&req);
     let req = if needs_check { check_csrf(req, &auth).await? } else { req };
     let mut req = req;
     req.extensions_mut().insert(auth);
     Ok((req, new_csrf_cookie))
+}
+
+/// Open311 writes authenticate with the partner's `api_key` in the body and never act as the session's user, so
+/// a forged cross-site POST gains nothing from the cookie: they skip the CSRF check. Only POSTs to
+/// `/open311/v2/<resource>` (one segment: `requests.xml`, `servicerequestupdates.json`) qualify.
+fn is_open311_post(req: &Request) -> bool {
+    req.method() == Method::POST
+        && req.uri().path().strip_prefix("/open311/v2/").is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {

@@ -7,6 +7,7 @@
 mod app;
 mod dossiers;
 mod identity;
+mod open311;
 mod operations;
 mod payments;
 mod reports;
