@@ -7,8 +7,10 @@
 //! - [`cap`]: Common Alerting Protocol 1.2 XML for the portal's warnings (cảnh báo).
 //! - [`feeds`]: Atom 1.0 feeds and sitemap.xml for the portal sites.
 //! - [`html`]: the rich-text allow-list for portal article bodies (sanitised on save).
+//! - [`images`]: photos from the public, sniffed, size-checked, turned upright and re-encoded without EXIF/GPS.
 
 pub mod cap;
 pub mod feeds;
 pub mod html;
+pub mod images;
 pub mod open311;
