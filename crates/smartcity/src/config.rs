@@ -24,7 +24,11 @@ pub const MAX_SESSION_HOURS: i64 = 720;
 
 /// Every key a layer may set. Environment variables outside this list (such as
 /// `SMARTCITY_TEST_DATABASE_URL`, used by the test suites) are ignored.
-const KEYS: [&str; 5] = ["listen", "data_dir", "database_url", "secure_cookies", "session_hours"];
+const KEYS: [&str; 6] = ["listen", "data_dir", "database_url", "secure_cookies", "session_hours", "map_tiles_url"];
+
+/// Map tiles of the public report maps (OpenStreetMap's); an empty value keeps the maps offline: ward
+/// outlines only.
+pub const DEFAULT_MAP_TILES_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 /// Metadata names of the two layers we provide ourselves, so errors can say "default" or "flag".
 const DEFAULTS_LAYER: &str = "smartcity defaults";
@@ -40,6 +44,7 @@ struct Layered {
     database_url: Option<String>,
     secure_cookies: bool,
     session_hours: i64,
+    map_tiles_url: String,
 }
 
 impl Default for Layered {
@@ -50,6 +55,7 @@ impl Default for Layered {
             database_url: None,
             secure_cookies: false,
             session_hours: 12,
+            map_tiles_url: DEFAULT_MAP_TILES_URL.to_owned(),
         }
     }
 }
@@ -78,6 +84,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Session lifetime, 1–720 hours.
     pub session_hours: i64,
+    /// Tile URL template (`{z}/{x}/{y}`) of the report maps; empty for offline ward outlines only.
+    pub map_tiles_url: String,
 }
 
 impl Settings {
@@ -151,6 +159,7 @@ fn check(figment: &Figment, raw: Layered) -> Result<Settings, ConfigError> {
         database_url,
         secure_cookies: raw.secure_cookies,
         session_hours: raw.session_hours,
+        map_tiles_url: raw.map_tiles_url.trim().to_owned(),
     })
 }
 

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod portable;
 pub mod procedures;
 pub mod reports;
+pub mod reports_handling;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -35,6 +36,7 @@ pub use identity::IdentityStore;
 pub use outbox::OutboxStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
+pub use reports_handling::ReportHandlingStore;
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -154,6 +156,10 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("reports.id", "reports_pkey"),
     ("report_events.id", "report_events_pkey"),
     ("report_photos.id", "report_photos_pkey"),
+    ("report_agencies.agency_kind", "report_agencies_pkey"),
+    ("report_submissions.idempotency_key", "report_submissions_pkey"),
+    ("report_supports.report_id, report_supports.supporter", "report_supports_pkey"),
+    ("report_reminders.report_id, report_reminders.kind, report_reminders.due_at", "report_reminders_pkey"),
 ];
 
 /// Result of every store call.

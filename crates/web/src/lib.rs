@@ -43,11 +43,13 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// How long a login lasts, in hours.
     pub session_hours: i64,
+    /// Tile URL template of the report maps; empty keeps them offline (ward outlines only).
+    pub map_tiles_url: String,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 12 }
+        Self { secure_cookies: false, session_hours: 12, map_tiles_url: String::new() }
     }
 }
 

@@ -34,7 +34,11 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
 
     let state = AppState::new(
         store.clone(),
-        WebConfig { secure_cookies: settings.secure_cookies, session_hours: settings.session_hours },
+        WebConfig {
+            secure_cookies: settings.secure_cookies,
+            session_hours: settings.session_hours,
+            map_tiles_url: settings.map_tiles_url.clone(),
+        },
     );
     let app = smartcity_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -143,7 +147,12 @@ async fn deliver_notifications(store: Store, mut stop_requested: watch::Receiver
         // A panic inside one round must not end the worker: run the round as its own task.
         let round = tokio::spawn({
             let store = store.clone();
-            async move { smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await }
+            async move {
+                // Field-report deadline reminders and escalations become outbox events first.
+                smartcity_web::reports::notifications::remind_due_reports(&store, chrono::Utc::now(), OUTBOX_BATCH)
+                    .await?;
+                smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await
+            }
         });
         match round.await {
             Ok(Ok(0)) => {}

@@ -8,5 +8,6 @@ mod app;
 mod dossiers;
 mod identity;
 mod reports;
+mod reports_pages;
 mod shell;
 mod units;
