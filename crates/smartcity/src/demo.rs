@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod dossiers;
+mod report_samples;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
@@ -57,7 +58,9 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+/// Field reports in every status, for the reporting pages and the map.
+const REPORT_SAMPLES_STAGE: &str = "hue.report_samples";
+const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, REPORT_SAMPLES_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -86,7 +89,7 @@ struct DemoPerson {
     staff: bool,
 }
 
-const PEOPLE: [DemoPerson; 7] = [
+const PEOPLE: [DemoPerson; 8] = [
     DemoPerson {
         label: "Administrator",
         email: "admin@hue.demo",
@@ -143,6 +146,16 @@ const PEOPLE: [DemoPerson; 7] = [
         staff: true,
     },
     DemoPerson {
+        label: "Handling unit officer",
+        email: UNIT_EMAIL,
+        password: "demo-unit-2026",
+        name: "Ngô Văn Sáng",
+        role: Role::ProcessingOfficer,
+        // Handles the field reports routed to Phường Thuận Hóa.
+        unit: "19789",
+        staff: true,
+    },
+    DemoPerson {
         label: "Citizen",
         email: CITIZEN_EMAIL,
         password: "demo-citizen-2026",
@@ -152,6 +165,9 @@ const PEOPLE: [DemoPerson; 7] = [
         staff: false,
     },
 ];
+
+/// Login of the officer of Phường Thuận Hóa who handles its field reports.
+pub const UNIT_EMAIL: &str = "unit@hue.demo";
 
 /// Login of the demo citizen, the applicant of the demo dossiers.
 pub const CITIZEN_EMAIL: &str = "citizen@hue.demo";
@@ -355,6 +371,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, REPORT_SAMPLES_STAGE).await? {
+        let reports = report_samples::load(store).await.context("loading the demo field reports")?;
+        mark_stage_loaded(store, &ctx, REPORT_SAMPLES_STAGE, json!({"reports": reports})).await?;
     }
     Ok(true)
 }
