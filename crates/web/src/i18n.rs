@@ -408,6 +408,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("error.back_home", "Về trang chủ", "Back to the home page"),
     // ---- reports (field reports, phản ánh hiện trường): pages ----
     ("nav.reports", "Phản ánh hiện trường", "Report a problem"),
+    ("nav.ioc_reports", "Điều hành phản ánh", "Report desk (IOC)"),
     ("reports.new_title", "Gửi phản ánh hiện trường", "Report a problem in the street"),
     (
         "reports.new_intro",

@@ -29,6 +29,8 @@ pub struct NavUser {
     pub is_reception: bool,
     /// Holds a role that works dossiers (reception, processing, leader, administrator).
     pub is_staff: bool,
+    /// Operates the IOC (verifies and routes field reports).
+    pub is_ioc: bool,
 }
 
 /// Context shared by every page template.
@@ -111,6 +113,7 @@ impl FromRequestParts<AppState> for PageContext {
                     display_name: identity.account.display_name.clone(),
                     is_admin: grants.iter().any(|g| g.role == Role::Administrator),
                     is_reception: grants.iter().any(|g| g.role == Role::ReceptionOfficer),
+                    is_ioc: grants.iter().any(|g| g.role == Role::IocOperator),
                     is_staff: grants.iter().any(|g| {
                         matches!(
                             g.role,
