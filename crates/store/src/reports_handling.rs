@@ -32,29 +32,29 @@ pub struct ReportQuery {
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
     pub bbox: Option<BoundingBox>,
+    /// Only reports whose deadline is before this instant.
+    pub due_before: Option<DateTime<Utc>>,
+    /// Only reports rated so.
+    pub rating: Option<Rating>,
     /// At most this many, newest first (capped at 5000).
     pub limit: i64,
 }
 
-/// What per-unit statistics need to know about one report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReportOutcome {
-    pub handling_unit_code: Option<String>,
-    pub status: ReportStatus,
-    pub created_at: DateTime<Utc>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub rating: Option<Rating>,
-}
-
-#[derive(sqlx::FromRow)]
-struct OutcomeRow {
-    handling_unit_code: Option<String>,
-    status: String,
-    created_at: DateTime<Utc>,
-    due_at: Option<DateTime<Utc>>,
-    answered_at: Option<DateTime<Utc>>,
-    rating: Option<String>,
+/// Thống kê theo đơn vị: what one handling unit did with the reports sent in a period.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct UnitReportStats {
+    pub unit_code: String,
+    /// Reports routed to the unit (its current handling unit).
+    pub received: i64,
+    /// Answered ones.
+    pub processed: i64,
+    /// Answered on or before the deadline.
+    pub on_time: i64,
+    /// Mean seconds from sending to answer, over the answered ones.
+    pub average_seconds: Option<f64>,
+    /// Ratings given, and how many were satisfied or acceptable.
+    pub rated: i64,
+    pub content: i64,
 }
 
 /// The outcome of sending a report with an idempotency key.
@@ -108,8 +108,9 @@ pub trait ReportHandlingStore {
 
     /// Reports matching `query`, newest first.
     async fn report_listing(&self, query: &ReportQuery) -> StoreResult<Vec<Report>>;
-    /// One row per report sent in `[from, to)`, for per-unit statistics.
-    async fn report_outcomes(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ReportOutcome>>;
+    /// Per handling unit, the reports sent in `[from, to)`: received, processed, on time, mean
+    /// time to answer, ratings; by unit code.
+    async fn unit_report_stats(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<UnitReportStats>>;
 
     /// Email addresses of the active accounts holding one of `roles` directly on `unit_code`
     /// (whom a unit's notifications go to).
@@ -323,6 +324,14 @@ impl ReportHandlingStore for Store {
                 clauses.push(format!("created_at {op} {p}"));
             }
         }
+        if let Some(t) = query.due_before {
+            let p = push(&mut binds, Bind::Time(t));
+            clauses.push(format!("due_at < {p}"));
+        }
+        if let Some(r) = query.rating {
+            let p = push(&mut binds, Bind::Text(r.as_str().to_owned()));
+            clauses.push(format!("rating = {p}"));
+        }
         if let Some(b) = query.bbox {
             let (a, c) = (push(&mut binds, Bind::Float(b.min_lat)), push(&mut binds, Bind::Float(b.max_lat)));
             let (d, e) = (push(&mut binds, Bind::Float(b.min_lon)), push(&mut binds, Bind::Float(b.max_lon)));
@@ -347,29 +356,23 @@ impl ReportHandlingStore for Store {
         rows.into_iter().map(ReportRow::into_report).collect()
     }
 
-    async fn report_outcomes(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<ReportOutcome>> {
-        let rows: Vec<OutcomeRow> = on_reader!(self, pool => {
-            sqlx::query_as(
-                "SELECT handling_unit_code, status, created_at, due_at, answered_at, rating FROM reports \
-                 WHERE created_at >= $1 AND created_at < $2",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
-            .await?
-        });
-        rows.into_iter()
-            .map(|r| {
-                Ok(ReportOutcome {
-                    handling_unit_code: r.handling_unit_code,
-                    status: ReportStatus::parse(&r.status)?,
-                    created_at: r.created_at,
-                    due_at: r.due_at,
-                    answered_at: r.answered_at,
-                    rating: r.rating.as_deref().map(Rating::parse).transpose()?,
-                })
-            })
-            .collect()
+    async fn unit_report_stats(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<UnitReportStats>> {
+        // Only the time difference is dialect-specific.
+        let seconds = match self.backend() {
+            crate::Backend::Sqlite => "(julianday(answered_at) - julianday(created_at)) * 86400.0",
+            crate::Backend::Postgres => "EXTRACT(EPOCH FROM (answered_at - created_at))::DOUBLE PRECISION",
+        };
+        let sql = format!(
+            "SELECT handling_unit_code AS unit_code, COUNT(*) AS received, COUNT(answered_at) AS processed, \
+             COALESCE(SUM(CASE WHEN answered_at IS NOT NULL AND due_at IS NOT NULL AND answered_at <= due_at \
+             THEN 1 ELSE 0 END), 0) AS on_time, AVG({seconds}) AS average_seconds, COUNT(rating) AS rated, \
+             COALESCE(SUM(CASE WHEN rating IN ('satisfied', 'acceptable') THEN 1 ELSE 0 END), 0) AS content \
+             FROM reports WHERE created_at >= $1 AND created_at < $2 AND handling_unit_code IS NOT NULL \
+             GROUP BY handling_unit_code ORDER BY handling_unit_code"
+        );
+        Ok(on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(pool).await?
+        }))
     }
 
     async fn staff_emails(&self, unit_code: &str, roles: &[Role]) -> StoreResult<Vec<String>> {

@@ -15,6 +15,7 @@ mod outbox;
 mod portable;
 mod procedures;
 mod reports;
+mod reports_handling;
 mod sessions;
 mod units;
 

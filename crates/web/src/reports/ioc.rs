@@ -110,30 +110,33 @@ async fn rows(state: &AppState, ctx: &PageContext, reports: Vec<Report>) -> AppR
 /// dissatisfied), urgent categories first, then the oldest; and the overdue ones to chase.
 pub async fn queue(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
     require_ioc(&state, &user).await?;
-    let waiting = state
+    let mut waiting = state
         .store
         .report_listing(&ReportQuery {
-            statuses: vec![ReportStatus::Submitted, ReportStatus::Verified, ReportStatus::Answered],
-            limit: 500,
+            statuses: vec![ReportStatus::Submitted, ReportStatus::Verified],
+            limit: 200,
             ..Default::default()
         })
-        .await?
-        .into_iter()
-        .filter(workflow::waits_for_ioc)
-        .take(200)
-        .collect();
+        .await?;
+    waiting.extend(
+        state
+            .store
+            .report_listing(&ReportQuery {
+                statuses: vec![ReportStatus::Answered],
+                rating: Some(smartcity_domain::dossiers::Rating::Dissatisfied),
+                limit: 100,
+                ..Default::default()
+            })
+            .await?,
+    );
     let mut rows_now = rows(&state, &ctx, waiting).await?;
     rows_now.sort_by(|a, b| b.urgent.cmp(&a.urgent).then(a.report.created_at.cmp(&b.report.created_at)));
     let now = Utc::now();
     let open: Vec<ReportStatus> = ReportStatus::ALL.into_iter().filter(|s| s.is_open()).collect();
     let overdue = state
         .store
-        .report_listing(&ReportQuery { statuses: open, limit: 2000, ..Default::default() })
-        .await?
-        .into_iter()
-        .filter(|r| r.due_at.is_some_and(|due| smartcity_domain::reports::is_overdue(due, now, r.status)))
-        .take(100)
-        .collect();
+        .report_listing(&ReportQuery { statuses: open, due_before: Some(now), limit: 100, ..Default::default() })
+        .await?;
     let overdue = rows(&state, &ctx, overdue).await?;
     Ok(render(&QueuePage { ctx, rows: rows_now, overdue }))
 }

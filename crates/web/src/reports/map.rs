@@ -3,8 +3,6 @@
 //! without internet tiles, and per-unit statistics: received, processed, on time, average time,
 //! satisfaction. Nothing here carries personal data: points are rounded to about 110 m.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -12,10 +10,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smartcity_domain::dossiers::Rating;
 use smartcity_domain::reports::ReportStatus;
 use smartcity_store::reports::{BoundingBox, Report, ReportCategory};
-use smartcity_store::reports_handling::{ReportOutcome, ReportQuery};
+use smartcity_store::reports_handling::{ReportQuery, UnitReportStats};
 use smartcity_store::units::Unit;
 use smartcity_store::{ReportHandlingStore, ReportStore, UnitStore};
 
@@ -109,73 +106,28 @@ pub fn to_query(q: &MapQuery, limit: i64) -> AppResult<ReportQuery> {
     })
 }
 
-/// Statistics of one handling unit over a period.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UnitStats {
-    pub unit_code: String,
-    /// Reports routed to the unit.
-    pub received: usize,
-    /// Answered (or closed after an answer).
-    pub processed: usize,
-    /// Answered on or before the deadline.
-    pub on_time: usize,
-    /// Mean time from sending to answer, in hours (processed reports only).
-    pub average_hours: Option<f64>,
-    /// Ratings given, and how many of them were satisfied or acceptable.
-    pub rated: usize,
-    pub content: usize,
-}
+/// Per-unit statistics as the page shows them.
+pub struct UnitStats(pub UnitReportStats);
 
 impl UnitStats {
     /// Share of processed reports answered in time, in whole percent.
     pub fn on_time_percent(&self) -> Option<u32> {
-        percent(self.on_time, self.processed)
+        percent(self.0.on_time, self.0.processed)
     }
 
     /// Share of ratings that were satisfied or acceptable, in whole percent.
     pub fn satisfaction_percent(&self) -> Option<u32> {
-        percent(self.content, self.rated)
+        percent(self.0.content, self.0.rated)
     }
 
+    /// Mean time to answer, in hours with one decimal.
     pub fn average(&self) -> String {
-        self.average_hours.map(|h| format!("{h:.1}")).unwrap_or_else(|| "—".into())
+        self.0.average_seconds.map(|s| format!("{:.1}", s / 3600.0)).unwrap_or_else(|| "—".into())
     }
 }
 
-fn percent(part: usize, whole: usize) -> Option<u32> {
+fn percent(part: i64, whole: i64) -> Option<u32> {
     (whole > 0).then(|| ((part as f64) * 100.0 / (whole as f64)).round() as u32)
-}
-
-/// Per-unit statistics of `outcomes` (reports never routed are left out), by unit code.
-pub fn unit_stats(outcomes: &[ReportOutcome]) -> Vec<UnitStats> {
-    let mut by_unit: BTreeMap<String, (UnitStats, i64)> = BTreeMap::new();
-    for o in outcomes {
-        let Some(unit) = &o.handling_unit_code else { continue };
-        let (s, seconds) = by_unit
-            .entry(unit.clone())
-            .or_insert_with(|| (UnitStats { unit_code: unit.clone(), ..Default::default() }, 0));
-        s.received += 1;
-        if let Some(answered) = o.answered_at {
-            s.processed += 1;
-            *seconds += (answered - o.created_at).num_seconds().max(0);
-            if o.due_at.is_some_and(|due| answered <= due) {
-                s.on_time += 1;
-            }
-        }
-        if let Some(r) = o.rating {
-            s.rated += 1;
-            if r != Rating::Dissatisfied {
-                s.content += 1;
-            }
-        }
-    }
-    by_unit
-        .into_values()
-        .map(|(mut s, seconds)| {
-            s.average_hours = (s.processed > 0).then(|| seconds as f64 / 3600.0 / s.processed as f64);
-            s
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -224,14 +176,17 @@ pub async fn page(
             let from = query.created_from.unwrap_or_else(|| Utc::now() - TimeDelta::days(DEFAULT_DAYS));
             let to = query.created_to.unwrap_or_else(|| Utc::now() + TimeDelta::days(1));
             let names = unit_names(&state).await?;
-            let stats = unit_stats(&state.store.report_outcomes(from, to).await?)
+            let stats = state
+                .store
+                .unit_report_stats(from, to)
+                .await?
                 .into_iter()
                 .map(|s| {
                     let name = names
                         .get(&s.unit_code)
                         .map(|(vi, en)| ctx.pick(vi, en).to_owned())
                         .unwrap_or_else(|| s.unit_code.clone());
-                    (s, name)
+                    (UnitStats(s), name)
                 })
                 .collect();
             (reports, stats, None)
@@ -327,40 +282,24 @@ pub async fn ward_outlines(State(state): State<AppState>, ctx: PageContext) -> A
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn at(day: u32, hour: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).single().unwrap_or_else(|| panic!("date"))
-    }
-
-    fn outcome(unit: Option<&str>, answered: Option<DateTime<Utc>>, rating: Option<Rating>) -> ReportOutcome {
-        ReportOutcome {
-            handling_unit_code: unit.map(str::to_owned),
-            status: if answered.is_some() { ReportStatus::Answered } else { ReportStatus::InProgress },
-            created_at: at(2, 0),
-            due_at: Some(at(10, 0)),
-            answered_at: answered,
-            rating,
-        }
-    }
 
     #[test]
-    fn statistics_count_received_processed_on_time_time_and_satisfaction_per_unit() {
-        let stats = unit_stats(&[
-            outcome(Some("19753"), Some(at(3, 0)), Some(Rating::Satisfied)),
-            outcome(Some("19753"), Some(at(12, 0)), Some(Rating::Dissatisfied)),
-            outcome(Some("19753"), None, None),
-            outcome(Some("46.SXD"), Some(at(4, 0)), Some(Rating::Acceptable)),
-            outcome(None, None, None),
-        ]);
-        assert_eq!(stats.len(), 2, "unrouted reports belong to no unit");
-        let ward = &stats[0];
-        assert_eq!((ward.unit_code.as_str(), ward.received, ward.processed, ward.on_time), ("19753", 3, 2, 1));
-        assert_eq!(ward.average_hours, Some((24.0 + 240.0) / 2.0));
-        assert_eq!((ward.on_time_percent(), ward.satisfaction_percent()), (Some(50), Some(50)));
-        let sxd = &stats[1];
-        assert_eq!((sxd.received, sxd.on_time_percent(), sxd.satisfaction_percent()), (1, Some(100), Some(100)));
-        assert_eq!(unit_stats(&[outcome(Some("1"), None, None)])[0].on_time_percent(), None);
+    fn percentages_round_and_are_absent_without_a_base() {
+        let stats = |on_time, processed, content, rated| {
+            UnitStats(UnitReportStats {
+                unit_code: "19753".into(),
+                received: 3,
+                processed,
+                on_time,
+                average_seconds: Some(5400.0),
+                rated,
+                content,
+            })
+        };
+        let s = stats(1, 3, 2, 3);
+        assert_eq!((s.on_time_percent(), s.satisfaction_percent(), s.average()), (Some(33), Some(67), "1.5".into()));
+        let none = stats(0, 0, 0, 0);
+        assert_eq!((none.on_time_percent(), none.satisfaction_percent()), (None, None));
     }
 
     #[test]
