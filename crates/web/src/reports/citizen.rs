@@ -220,9 +220,11 @@ pub async fn new_report(
 
 /// A multipart body that cannot be read, as a clear error.
 pub fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    // A body cut off by a size limit surfaces as a stream error; it is the sender's, not ours.
+    let status = if e.status().is_server_error() { StatusCode::PAYLOAD_TOO_LARGE } else { e.status() };
     AppError::new(
         "upload_invalid",
-        e.status(),
+        status,
         format!("Không đọc được dữ liệu gửi lên: {}", e.body_text()),
         format!("The upload could not be read: {}", e.body_text()),
     )

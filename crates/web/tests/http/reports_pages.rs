@@ -531,3 +531,18 @@ async fn reporters_are_told_and_overdue_reports_are_escalated_once() {
     assert!(mails.iter().any(|m| m.to_address == "leader-a@test.vn" && m.subject.contains("quá hạn")));
     assert!(mails.iter().any(|m| m.to_address == "ioc@test.vn" && m.subject.contains("quá hạn")));
 }
+
+#[tokio::test]
+async fn only_the_upload_routes_take_large_bodies() {
+    let c = cast().await;
+    // A 3 MB JSON body on an ordinary route is refused by axum's default limit, not read.
+    let big = serde_json::json!({"identifier": "x".repeat(3 * 1024 * 1024), "password": "y"});
+    let r = c.app.post_json("/api/v1/auth/login", None, big).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &r.body[..r.body.len().min(300)]);
+    // A 3 MB photo on the reporting page reaches the photo check.
+    let anon = c.app.anonymous().await;
+    let photo = vec![b'x'; 3 * 1024 * 1024];
+    let r =
+        post_multipart(&c.app, "/phan-anh", &anon, &report_fields("big", "MT", "Ảnh lớn"), &[("a.jpg", photo)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
