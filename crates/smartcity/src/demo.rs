@@ -146,7 +146,7 @@ const PEOPLE: [DemoPerson; 8] = [
         staff: true,
     },
     DemoPerson {
-        label: "Handling unit officer",
+        label: "Report officer",
         email: UNIT_EMAIL,
         password: "demo-unit-2026",
         name: "Ngô Văn Sáng",
@@ -539,11 +539,13 @@ mod tests {
     }
 
     #[test]
-    fn the_accounts_table_lists_every_role_once() {
-        assert_eq!(DEMO_ACCOUNTS.len(), Role::ALL.len());
+    fn the_accounts_table_lists_every_role() {
+        assert_eq!(DEMO_ACCOUNTS.len(), PEOPLE.len());
         assert_eq!(DEMO_ACCOUNTS[0], ("Administrator", "admin@hue.demo", "demo-admin-2026"));
         for role in Role::ALL {
-            assert_eq!(PEOPLE.iter().filter(|p| p.role == role).count(), 1, "{role}");
+            // Two processing officers: Phú Xuân's dossiers, Thuận Hóa's field reports.
+            let expected = if role == Role::ProcessingOfficer { 2 } else { 1 };
+            assert_eq!(PEOPLE.iter().filter(|p| p.role == role).count(), expected, "{role}");
         }
         assert!(demo_accounts_table().contains("citizen@hue.demo"));
     }
