@@ -70,6 +70,8 @@ pub struct PublicReport {
     pub photos: Vec<ReportPhoto>,
     pub timeline: Vec<ReportEvent>,
     pub supports: i64,
+    /// Unit names by code, for the routing steps of the timeline.
+    pub names: HashMap<String, (String, String)>,
 }
 
 impl PublicReport {
@@ -104,6 +106,15 @@ impl PublicReport {
     pub fn answer_photos(&self) -> Vec<&ReportPhoto> {
         self.photos.iter().filter(|p| p.purpose == "answer").collect()
     }
+
+    /// The (Vietnamese, English) name of the unit a timeline step handed the report to, for
+    /// routing and transfers.
+    pub fn handed_to(&self, e: &ReportEvent) -> Option<(String, String)> {
+        if !matches!(e.action.as_str(), "route" | "transfer") {
+            return None;
+        }
+        e.to_unit.as_ref().and_then(|code| self.names.get(code).cloned())
+    }
 }
 
 /// The last 8 hex digits of a report id.
@@ -126,6 +137,7 @@ pub async fn public_report(state: &AppState, report: Report) -> AppResult<Public
         timeline,
         supports,
         report,
+        names,
     })
 }
 

@@ -332,6 +332,7 @@ async fn the_ioc_verifies_and_routes_the_unit_answers_the_reporter_rates_and_the
     assert!(public.body.contains("Đã thu gom rác lúc 9 giờ."));
     assert!(public.body.contains("id=\"answer-photos\"") && public.body.contains("id=\"report-timeline\""));
     assert!(public.body.contains("Đúng hạn"));
+    assert!(public.body.contains("Chuyển đơn vị xử lý</strong> → Phường Phú Xuân"), "the timeline names the unit");
     assert!(!public.body.contains("rate-form"), "anonymous visitors do not rate");
 
     // Only the reporter rates, once; dissatisfied lets the IOC reopen to the same unit.
