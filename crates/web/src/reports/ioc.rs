@@ -107,8 +107,14 @@ async fn rows(state: &AppState, ctx: &PageContext, reports: Vec<Report>) -> AppR
 }
 
 /// `GET /ioc/phan-anh`: reports waiting for the IOC (new, verified, answered but rated
-/// dissatisfied), urgent categories first, then the oldest; and the overdue ones to chase.
-pub async fn queue(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+/// dissatisfied), urgent categories first, then the oldest; and the overdue ones to chase. The
+/// list shows reporters' names, so viewing it is an audited read of personal data.
+pub async fn queue(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+) -> AppResult<Response> {
     require_ioc(&state, &user).await?;
     let mut waiting = state
         .store
@@ -129,6 +135,21 @@ pub async fn queue(State(state): State<AppState>, ctx: PageContext, user: Curren
             })
             .await?,
     );
+    if !waiting.is_empty() {
+        let ids: Vec<String> = waiting.iter().map(|r| r.id.to_string()).collect();
+        state
+            .store
+            .record_audit(
+                &AuditContext::account(user.id(), ip),
+                AuditEvent {
+                    action: "personal_data.read",
+                    record_type: "report",
+                    record_id: "ioc.queue".to_owned(),
+                    details: json!({"view": "ioc.queue", "reports": ids}),
+                },
+            )
+            .await?;
+    }
     let mut rows_now = rows(&state, &ctx, waiting).await?;
     rows_now.sort_by(|a, b| b.urgent.cmp(&a.urgent).then(a.report.created_at.cmp(&b.report.created_at)));
     let now = Utc::now();

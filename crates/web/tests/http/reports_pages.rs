@@ -300,6 +300,13 @@ async fn the_ioc_verifies_and_routes_the_unit_answers_the_reporter_rates_and_the
         .await
         .unwrap();
     assert!(reads.iter().any(|a| a.action == "personal_data.read"), "the IOC's view of the reporter is audited");
+    let queue_reads = c
+        .app
+        .store
+        .list_audit(&AuditFilter { record_type: Some("report".into()), record_id: Some("ioc.queue".into()) }, 50, 0)
+        .await
+        .unwrap();
+    assert!(queue_reads.iter().any(|a| a.details.to_string().contains(&id)), "so is the queue listing names");
 
     // Before routing, no unit may open it.
     assert_eq!(c.app.get(&format!("/don-vi/phan-anh/{id}"), Some(&c.officer_a)).await.status, StatusCode::FORBIDDEN);
