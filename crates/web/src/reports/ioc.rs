@@ -31,6 +31,19 @@ use crate::shell::auth::{ClientIp, CurrentUser};
 use crate::shell::extract::AppForm;
 use crate::shell::page::{PageContext, redirect, render, render_with_status};
 
+/// Luật 91/2025/QH15: a reporter's identity is personal data; every IOC view of it is recorded.
+async fn reporters_read(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: Option<String>,
+    record_id: String,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    let event = AuditEvent { action: "personal_data.read", record_type: "report", record_id, details };
+    state.store.record_audit(&AuditContext::account(user.id(), ip), event).await?;
+    Ok(())
+}
+
 async fn require_ioc(state: &AppState, user: &CurrentUser) -> AppResult<()> {
     user.require_any_role(state, &[Role::IocOperator]).await
 }
@@ -137,18 +150,7 @@ pub async fn queue(
     );
     if !waiting.is_empty() {
         let ids: Vec<String> = waiting.iter().map(|r| r.id.to_string()).collect();
-        state
-            .store
-            .record_audit(
-                &AuditContext::account(user.id(), ip),
-                AuditEvent {
-                    action: "personal_data.read",
-                    record_type: "report",
-                    record_id: "ioc.queue".to_owned(),
-                    details: json!({"view": "ioc.queue", "reports": ids}),
-                },
-            )
-            .await?;
+        reporters_read(&state, &user, ip, "ioc.queue".to_owned(), json!({"view": "ioc.queue", "reports": ids})).await?;
     }
     let mut rows_now = rows(&state, &ctx, waiting).await?;
     rows_now.sort_by(|a, b| b.urgent.cmp(&a.urgent).then(a.report.created_at.cmp(&b.report.created_at)));
@@ -206,19 +208,7 @@ async fn report_page(
     report: Report,
     error: Option<String>,
 ) -> AppResult<ReportPage> {
-    // Luật 91/2025/QH15: the reporter's identity is personal data; the IOC's view of it is recorded.
-    state
-        .store
-        .record_audit(
-            &AuditContext::account(user.id(), ip),
-            AuditEvent {
-                action: "personal_data.read",
-                record_type: "report",
-                record_id: report.id.to_string(),
-                details: json!({"view": "ioc.report"}),
-            },
-        )
-        .await?;
+    reporters_read(state, user, ip, report.id.to_string(), json!({"view": "ioc.report"})).await?;
     let duplicates = duplicates_of(state, &report).await?;
     let proposal = workflow::proposal(state, &report).await?;
     let today = Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive();
