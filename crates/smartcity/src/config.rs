@@ -24,7 +24,7 @@ pub const MAX_SESSION_HOURS: i64 = 720;
 
 /// Every key a layer may set. Environment variables outside this list (such as
 /// `SMARTCITY_TEST_DATABASE_URL`, used by the test suites) are ignored.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "listen",
     "data_dir",
     "database_url",
@@ -37,7 +37,11 @@ const KEYS: [&str; 12] = [
     "vnpay_hash_secret",
     "vnpay_url",
     "sandbox_hash_secret",
+    "map_tiles_url",
 ];
+/// Map tiles of the public report maps (OpenStreetMap's); an empty value keeps the maps offline: ward
+/// outlines only.
+pub const DEFAULT_MAP_TILES_URL: &str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
 /// Metadata names of the two layers we provide ourselves, so errors can say "default" or "flag".
 const DEFAULTS_LAYER: &str = "smartcity defaults";
@@ -53,6 +57,7 @@ struct Layered {
     database_url: Option<String>,
     secure_cookies: bool,
     session_hours: i64,
+    map_tiles_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     public_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +96,7 @@ impl Default for Layered {
             vnpay_hash_secret: None,
             vnpay_url: None,
             sandbox_hash_secret: None,
+            map_tiles_url: DEFAULT_MAP_TILES_URL.to_owned(),
         }
     }
 }
@@ -124,6 +130,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// `From` of notification mails.
     pub mail_from: String,
+    /// Tile URL template (`{z}/{x}/{y}`) of the report maps; empty for offline ward outlines only.
+    pub map_tiles_url: String,
     /// Public address of the portal (`https://…`), used in the payment return URL.
     pub public_url: Option<String>,
     /// Real VNPay merchant credentials (terminal code, hash secret, payment page); without them the built-in
@@ -276,6 +284,7 @@ fn check(figment: &Figment, raw: Layered) -> Result<Settings, ConfigError> {
             vnpay_url: raw.vnpay_url.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
             sandbox_hash_secret: raw.sandbox_hash_secret.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
         },
+        map_tiles_url: raw.map_tiles_url.trim().to_owned(),
     })
 }
 

@@ -12,6 +12,7 @@
 mod catalogue;
 mod dossiers;
 mod payments;
+mod report_samples;
 mod reports;
 mod synthetic;
 
@@ -67,12 +68,22 @@ const PAYMENTS_STAGE: &str = "hue.payments";
 const HISTORY_STAGE: &str = "hue.history";
 /// How many synthetic dossiers the history stage writes: a few seconds on SQLite, about 10 a year per ward.
 const HISTORY_DOSSIERS: u64 = 1200;
-const STAGES: [&str; 7] =
-    [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, PAYMENTS_STAGE, HISTORY_STAGE, REPORTS_DEMO_STAGE];
 /// The demo field reports on the map (every status, the last 60 days).
 const REPORTS_DEMO_STAGE: &str = "hue.reports";
 /// How many demo reports the map shows.
 pub const DEMO_REPORTS: u64 = 240;
+/// Field reports in every status, for the reporting pages and the map.
+const REPORT_SAMPLES_STAGE: &str = "hue.report_samples";
+const STAGES: [&str; 8] = [
+    BASE_STAGE,
+    CATALOGUE_STAGE,
+    DOSSIERS_STAGE,
+    REPORTS_STAGE,
+    PAYMENTS_STAGE,
+    HISTORY_STAGE,
+    REPORT_SAMPLES_STAGE,
+    REPORTS_DEMO_STAGE,
+];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -101,7 +112,7 @@ struct DemoPerson {
     staff: bool,
 }
 
-const PEOPLE: [DemoPerson; 7] = [
+const PEOPLE: [DemoPerson; 8] = [
     DemoPerson {
         label: "Administrator",
         email: "admin@hue.demo",
@@ -158,6 +169,16 @@ const PEOPLE: [DemoPerson; 7] = [
         staff: true,
     },
     DemoPerson {
+        label: "Report officer",
+        email: UNIT_EMAIL,
+        password: "demo-unit-2026",
+        name: "Ngô Văn Sáng",
+        role: Role::ProcessingOfficer,
+        // Handles the field reports routed to Phường Thuận Hóa.
+        unit: "19789",
+        staff: true,
+    },
+    DemoPerson {
         label: "Citizen",
         email: CITIZEN_EMAIL,
         password: "demo-citizen-2026",
@@ -167,6 +188,9 @@ const PEOPLE: [DemoPerson; 7] = [
         staff: false,
     },
 ];
+
+/// Login of the officer of Phường Thuận Hóa who handles its field reports.
+pub const UNIT_EMAIL: &str = "unit@hue.demo";
 
 /// Login of the demo citizen, the applicant of the demo dossiers.
 pub const CITIZEN_EMAIL: &str = "citizen@hue.demo";
@@ -371,6 +395,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
     }
+    if !stage_loaded(store, REPORT_SAMPLES_STAGE).await? {
+        let reports = report_samples::load(store).await.context("loading the demo field reports")?;
+        mark_stage_loaded(store, &ctx, REPORT_SAMPLES_STAGE, json!({"reports": reports})).await?;
+    }
     if !stage_loaded(store, PAYMENTS_STAGE).await? {
         let paid = payments::load(store, &ctx).await.context("loading the demo payments")?;
         mark_stage_loaded(store, &ctx, PAYMENTS_STAGE, json!({"payments": paid})).await?;
@@ -546,11 +574,13 @@ mod tests {
     }
 
     #[test]
-    fn the_accounts_table_lists_every_role_once() {
-        assert_eq!(DEMO_ACCOUNTS.len(), Role::ALL.len());
+    fn the_accounts_table_lists_every_role() {
+        assert_eq!(DEMO_ACCOUNTS.len(), PEOPLE.len());
         assert_eq!(DEMO_ACCOUNTS[0], ("Administrator", "admin@hue.demo", "demo-admin-2026"));
         for role in Role::ALL {
-            assert_eq!(PEOPLE.iter().filter(|p| p.role == role).count(), 1, "{role}");
+            // Two processing officers: Phú Xuân's dossiers, Thuận Hóa's field reports.
+            let expected = if role == Role::ProcessingOfficer { 2 } else { 1 };
+            assert_eq!(PEOPLE.iter().filter(|p| p.role == role).count(), expected, "{role}");
         }
         assert!(demo_accounts_table().contains("citizen@hue.demo"));
     }

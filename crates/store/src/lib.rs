@@ -27,6 +27,7 @@ pub mod portable;
 pub mod procedures;
 pub mod reports;
 pub mod reports_bulk;
+pub mod reports_handling;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -41,6 +42,7 @@ pub use outbox::OutboxStore;
 pub use payments::PaymentStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
+pub use reports_handling::ReportHandlingStore;
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -169,6 +171,10 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("payment_events.id", "payment_events_pkey"),
     ("receipts.id", "receipts_pkey"),
     ("refunds.id", "refunds_pkey"),
+    ("report_agencies.agency_kind", "report_agencies_pkey"),
+    ("report_submissions.idempotency_key", "report_submissions_pkey"),
+    ("report_supports.report_id, report_supports.supporter", "report_supports_pkey"),
+    ("report_reminders.report_id, report_reminders.kind, report_reminders.due_at", "report_reminders_pkey"),
 ];
 
 /// Result of every store call.

@@ -250,6 +250,18 @@ portable_tables! {
         id: Uuid, payment_id: Uuid, amount_vnd: i64, reason: String, approved_by: String, receipt_id: Uuid,
         created_by: Option<Uuid>, created_at: DateTime<Utc>,
     }
+    report_agencies: ReportAgencyDumpRow order "agency_kind" {
+        agency_kind: String, unit_code: String, updated_at: DateTime<Utc>,
+    }
+    report_submissions: ReportSubmissionDumpRow order "idempotency_key" {
+        idempotency_key: String, report_id: Option<Uuid>, created_at: DateTime<Utc>,
+    }
+    report_supports: ReportSupportDumpRow order "report_id, supporter" {
+        report_id: Uuid, supporter: String, created_at: DateTime<Utc>,
+    }
+    report_reminders: ReportReminderDumpRow order "report_id, kind, due_at" {
+        report_id: Uuid, kind: String, due_at: DateTime<Utc>, sent_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

@@ -74,7 +74,7 @@ pub struct Reporter {
 }
 
 #[derive(sqlx::FromRow)]
-struct ReportRow {
+pub(crate) struct ReportRow {
     id: Uuid,
     service_code: String,
     description: String,
@@ -98,12 +98,12 @@ struct ReportRow {
     updated_at: DateTime<Utc>,
 }
 
-const REPORT_COLUMNS: &str = "id, service_code, description, lat, lon, address, ward_code, handling_unit_code, status, \
+pub(crate) const REPORT_COLUMNS: &str = "id, service_code, description, lat, lon, address, ward_code, handling_unit_code, status, \
      reporter_account_id, reporter_name, reporter_email, reporter_phone, api_key_id, due_at, answered_at, answer, \
      rating, duplicate_of, created_at, updated_at";
 
 impl ReportRow {
-    fn into_report(self) -> StoreResult<Report> {
+    pub(crate) fn into_report(self) -> StoreResult<Report> {
         Ok(Report {
             id: self.id,
             service_code: self.service_code,

@@ -39,6 +39,9 @@ pub use error::{AppError, AppResult};
 use shell::page::{PageContext, render};
 use shell::throttle::LoginThrottle;
 
+/// Largest request body any route accepts (the upload routes; see `router`).
+pub const MAX_UPLOAD_BODY_BYTES: usize = 48 * 1024 * 1024;
+
 /// Settings the web layer needs from the binary's configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
@@ -48,11 +51,18 @@ pub struct WebConfig {
     pub session_hours: i64,
     /// The payment gateway (the built-in sandbox unless real credentials are configured).
     pub payments: payments::PaymentConfig,
+    /// Tile URL template of the report maps; empty keeps them offline (ward outlines only).
+    pub map_tiles_url: String,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 12, payments: payments::PaymentConfig::default() }
+        Self {
+            secure_cookies: false,
+            session_hours: 12,
+            payments: payments::PaymentConfig::default(),
+            map_tiles_url: String::new(),
+        }
     }
 }
 
@@ -122,7 +132,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), shell::auth::authenticate))
         .layer(from_fn(shell::page::render_errors))
         .layer(from_fn(shell::health::track_requests))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // The ceiling of the upload routes (dossier files, report photos), which raise axum's 2 MB
+        // `DefaultBodyLimit` for themselves; every other route keeps that 2 MB default.
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())

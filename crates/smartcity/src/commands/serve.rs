@@ -41,6 +41,7 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
             secure_cookies: settings.secure_cookies,
             session_hours: settings.session_hours,
             payments: settings.payment_config(),
+            map_tiles_url: settings.map_tiles_url.clone(),
         },
     );
     let app = smartcity_web::router(state);
@@ -173,6 +174,9 @@ async fn deliver_notifications(
         let round = tokio::spawn({
             let (store, relay) = (store.clone(), relay.clone());
             async move {
+                // Field-report deadline reminders and escalations become outbox events first.
+                smartcity_web::reports::notifications::remind_due_reports(&store, chrono::Utc::now(), OUTBOX_BATCH)
+                    .await?;
                 let delivered = smartcity_web::dossiers::notifications::deliver_pending(&store, OUTBOX_BATCH).await;
                 if let Some(relay) = relay {
                     match crate::mail::send_pending(&store, &relay, OUTBOX_BATCH).await {

@@ -21,7 +21,7 @@ fn dossiers_by_status(tables: &Tables) -> BTreeMap<i64, usize> {
 }
 
 #[test]
-fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
+fn demo_loads_the_city_its_forty_units_nine_agencies_and_eight_accounts() {
     let site = Installation::new();
     let out = site.run(&["demo"]).success();
     assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
@@ -34,8 +34,8 @@ fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
     assert_eq!((kinds("city"), kinds("ward"), kinds("commune"), kinds("agency")), (1, 21, 19, 9));
     assert_eq!(tables.units.len(), 1 + 40 + 9);
     assert_eq!(tables.unit_boundaries.len(), 40);
-    assert_eq!(tables.accounts.len(), 7);
-    assert_eq!(tables.role_grants.len(), 7);
+    assert_eq!(tables.accounts.len(), 8);
+    assert_eq!(tables.role_grants.len(), 8);
     assert_eq!(tables.organisations.len(), 1);
     assert_eq!(tables.ecards.len(), 1);
 
@@ -65,6 +65,7 @@ fn demo_loads_the_city_its_forty_units_nine_agencies_and_seven_accounts() {
     assert_eq!(grant_of("processing@hue.demo"), ("processing_officer", "19753"));
     assert_eq!(grant_of("leader@hue.demo"), ("unit_leader", "19753"));
     assert_eq!(grant_of("ioc@hue.demo"), ("ioc_operator", "46.IOC"));
+    assert_eq!(grant_of("unit@hue.demo"), ("processing_officer", "19789"));
     // The loader writes as "demo"; the demo dossiers were handled by the demo accounts themselves, and the demo
     // online payment was confirmed by the gateway's notification.
     let account_ids: Vec<String> = tables.accounts.iter().map(|a| a.id.to_string()).collect();
@@ -218,7 +219,7 @@ async fn a_demo_load_that_stopped_half_way_is_finished_by_the_next_run() {
     let out = site.run(&["demo"]).success();
     assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
     let tables = site.tables();
-    assert_eq!((tables.units.len(), tables.accounts.len()), (50, 7));
+    assert_eq!((tables.units.len(), tables.accounts.len()), (50, 8));
     assert_eq!(tables.procedures.len(), 26);
     assert_eq!(dossiers_by_status(&tables).len(), 10);
 }
@@ -242,4 +243,22 @@ fn demo_loads_payments_online_and_at_the_desk_with_receipts_and_a_refund() {
     assert!(!tables.payments.iter().any(|p| p.dossier_id == waiting.id), "nothing paid on it yet");
     let out = site.run(&["audit", "verify"]).success();
     assert!(out.stdout.contains("audit log OK"), "{}", out.stdout);
+}
+
+#[test]
+fn demo_field_reports_cover_every_status_with_answers_ratings_and_no_stray_reporter() {
+    let site = Installation::new().with_demo();
+    let tables = site.tables();
+    for status in smartcity_domain::reports::ReportStatus::ALL {
+        assert!(
+            tables.reports.iter().any(|r| r.status == status.as_str()),
+            "no demo report is {status}: {:?}",
+            tables.reports.iter().map(|r| &r.status).collect::<Vec<_>>()
+        );
+    }
+    assert!(tables.reports.iter().any(|r| r.answer.is_some() && r.rating.as_deref() == Some("satisfied")));
+    assert!(tables.report_photos.iter().any(|p| p.purpose == "answer" && p.content_type == "image/jpeg"));
+    assert!(!tables.report_agencies.is_empty() && !tables.report_supports.is_empty());
+    // Routed reports have a deadline; every ward report sits in the ward its pin is in.
+    assert!(tables.reports.iter().filter(|r| r.handling_unit_code.is_some()).all(|r| r.due_at.is_some()));
 }

@@ -16,6 +16,7 @@ mod payments;
 mod portable;
 mod procedures;
 mod reports;
+mod reports_handling;
 mod sessions;
 mod units;
 

@@ -9,6 +9,7 @@ use smartcity_domain::dossiers::{DossierStatus, Rating};
 use smartcity_domain::geo::GeoPoint;
 use smartcity_domain::identity::{ECardNumber, Role, TaxCode};
 use smartcity_domain::units::UnitKind;
+use smartcity_store::ReportHandlingStore;
 use smartcity_store::audit::AuditEvent;
 use smartcity_store::dossiers::{DossierChange, DossierStore, NewDossierEvent};
 use smartcity_store::identity::{Account, ECardStatus, IdentityStore};
@@ -153,7 +154,8 @@ async fn fill_field_reports(store: &Store, an: &Account, clerk: &Account) {
     first.handling_unit_code = None;
     first.photos = vec![];
     first.api_key_id = Some(partner.id);
-    let copy = store.create_report(&AuditContext::system("open311"), first).await.unwrap();
+    // Sent from the reporting page with a draft's idempotency key (`report_submissions`).
+    let copy = store.create_report_once(&AuditContext::system("citizen"), first, Some("draft-1")).await.unwrap().report;
     let mut rejected = ReportChange::from_report(
         &copy,
         smartcity_domain::reports::ReportStatus::Rejected(smartcity_domain::reports::RejectReason::Duplicate),
@@ -161,6 +163,13 @@ async fn fill_field_reports(store: &Store, an: &Account, clerk: &Account) {
     );
     rejected.duplicate_of = Some(report.id);
     store.apply_report_change(&admin(), rejected).await.unwrap();
+
+    // The handling side: an agency kind's unit, a "+1", and a deadline reminder with its event.
+    store.set_report_agency(&admin(), smartcity_domain::reports::AgencyKind::Lighting, "19800").await.unwrap();
+    store.support_report(report.id, &format!("account:{}", clerk.id)).await.unwrap();
+    let answered = store.report(report.id).await.unwrap().unwrap();
+    let payload = json!({"report_id": report.id.to_string()});
+    assert!(store.record_report_reminder(&answered, "near_deadline", "report.near_deadline", &payload).await.unwrap());
 }
 
 /// Bytes of An's uploaded birth certificate: not UTF-8, so only base64 carries them in JSON.
@@ -380,8 +389,9 @@ async fn assert_installation_works(store: &Store) {
     assert_eq!(store.day_adjustments().await.unwrap().len(), 2);
     assert_eq!(store.list_mail(10).await.unwrap().len(), 1);
     let pending = store.pending_events(10).await.unwrap();
-    // The desk's failed delivery, two of its events, and the field reports' two submissions and answer.
-    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0]);
+    // The desk's failed delivery, two of its events, and the field reports' two submissions, answer
+    // and deadline reminder.
+    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0]);
 
     let reports = store.reports(&ReportFilter { page: 1, page_size: 10, ..Default::default() }).await.unwrap();
     assert_eq!(reports.len(), 2);

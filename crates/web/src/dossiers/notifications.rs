@@ -57,9 +57,14 @@ pub async fn deliver_pending(store: &smartcity_store::Store, limit: i64) -> AppR
     let events = store.pending_events(limit).await?;
     let mut delivered = 0;
     for event in events {
-        match mail_for(store, &event.topic, &event.payload).await {
-            Ok(mail) => {
-                store.complete_event(event.id, &mail.into_iter().collect::<Vec<_>>()).await?;
+        let mails = async {
+            let mut mails: Vec<_> = mail_for(store, &event.topic, &event.payload).await?.into_iter().collect();
+            mails.extend(crate::reports::notifications::mails_for(store, &event.topic, &event.payload).await?);
+            AppResult::Ok(mails)
+        };
+        match mails.await {
+            Ok(mails) => {
+                store.complete_event(event.id, &mails).await?;
                 delivered += 1;
             }
             Err(e) => {

@@ -13,6 +13,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../static/htmx.min.js")),
     ("favicon.svg", "image/svg+xml", include_bytes!("../../static/favicon.svg")),
     ("ioc.js", "text/javascript; charset=utf-8", include_bytes!("../../static/ioc.js")),
+    // Field reports: Leaflet 1.9.4 from npm (`dist/`; the stylesheet's `images/` URLs point at the
+    // flat `leaflet-*.png` names below), the reporting and map script.
+    ("leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../../static/leaflet.js")),
+    ("leaflet.css", "text/css; charset=utf-8", include_bytes!("../../static/leaflet.css")),
+    ("leaflet-marker-icon.png", "image/png", include_bytes!("../../static/leaflet-marker-icon.png")),
+    ("leaflet-marker-icon-2x.png", "image/png", include_bytes!("../../static/leaflet-marker-icon-2x.png")),
+    ("leaflet-marker-shadow.png", "image/png", include_bytes!("../../static/leaflet-marker-shadow.png")),
+    ("leaflet-layers.png", "image/png", include_bytes!("../../static/leaflet-layers.png")),
+    ("leaflet-layers-2x.png", "image/png", include_bytes!("../../static/leaflet-layers-2x.png")),
+    ("reports.js", "text/javascript; charset=utf-8", include_bytes!("../../static/reports.js")),
 ];
 
 /// `GET /static/{name}`.

@@ -11,6 +11,7 @@ mod open311;
 mod operations;
 mod payments;
 mod reports;
+mod reports_pages;
 mod shell;
 mod transparency;
 mod units;
