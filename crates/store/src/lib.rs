@@ -21,6 +21,7 @@ pub mod dossiers;
 pub mod identity;
 pub mod outbox;
 pub mod portable;
+pub mod portal;
 pub mod procedures;
 pub mod reports;
 pub mod sessions;
@@ -33,6 +34,7 @@ pub use calendar::CalendarStore;
 pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use outbox::OutboxStore;
+pub use portal::PortalStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
 pub use sessions::SessionStore;
@@ -154,6 +156,15 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("reports.id", "reports_pkey"),
     ("report_events.id", "report_events_pkey"),
     ("report_photos.id", "report_photos_pkey"),
+    ("portal_sites.unit_code", "portal_sites_pkey"),
+    ("portal_articles.id", "portal_articles_pkey"),
+    ("portal_revisions.id", "portal_revisions_pkey"),
+    ("portal_questions.id", "portal_questions_pkey"),
+    ("portal_warnings.id", "portal_warnings_pkey"),
+    (
+        "portal_warning_subscriptions.account_id, portal_warning_subscriptions.ward_code",
+        "portal_warning_subscriptions_pkey",
+    ),
 ];
 
 /// Result of every store call.

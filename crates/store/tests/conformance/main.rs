@@ -13,6 +13,7 @@ mod dossiers;
 mod identity;
 mod outbox;
 mod portable;
+mod portal;
 mod procedures;
 mod reports;
 mod sessions;
