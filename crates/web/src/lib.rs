@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod identity;
 pub mod openapi;
 pub mod passwords;
+pub mod portal;
 pub mod reports;
 pub mod shell;
 pub mod units;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(units::router())
         .merge(audit::router())
+        .merge(portal::router())
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), shell::auth::authenticate))
         .layer(from_fn(shell::page::render_errors))

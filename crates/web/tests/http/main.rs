@@ -7,6 +7,7 @@
 mod app;
 mod dossiers;
 mod identity;
+mod portal;
 mod reports;
 mod shell;
 mod units;

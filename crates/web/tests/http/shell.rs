@@ -156,6 +156,7 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/indices",
         "GET /api/v1/calendar/holidays",
         "GET /api/v1/calendar/due-date",
+        "GET /api/v1/search",
     ]
     .into_iter()
     .map(String::from)
