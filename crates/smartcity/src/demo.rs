@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod dossiers;
+pub mod portal;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
@@ -57,7 +58,9 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+/// Unit sites, articles, heritage places, Q&A and the flood warning.
+const PORTAL_STAGE: &str = "hue.portal";
+const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, PORTAL_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -179,6 +182,9 @@ pub fn demo_accounts_table() -> String {
     let mut out = String::from("Demo accounts / Tài khoản dùng thử:\n");
     out.push_str(&format!("  {:<20} {:<22} {}\n", "role", "email", "password"));
     for (role, email, password) in DEMO_ACCOUNTS {
+        out.push_str(&format!("  {role:<20} {email:<22} {password}\n"));
+    }
+    for (role, email, password, _, _) in portal::PORTAL_ACCOUNTS {
         out.push_str(&format!("  {role:<20} {email:<22} {password}\n"));
     }
     out
@@ -355,6 +361,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, PORTAL_STAGE).await? {
+        let articles = portal::load(store, &ctx).await.context("loading the portal demo")?;
+        mark_stage_loaded(store, &ctx, PORTAL_STAGE, json!({"articles": articles})).await?;
     }
     Ok(true)
 }

@@ -675,7 +675,11 @@ crate::impl_for_connections!(impl ArticleWrite {
                     unit_code: Some(article.unit_code.as_str().to_owned()),
                     title_vi: article.title_vi.clone(),
                     title_en: article.title_en.clone(),
-                    excerpt: format!("{} {}", article.summary_vi, plain_text(&article.body_vi)).trim().to_owned(),
+                    excerpt: {
+                        let body = plain_text(&article.body_vi);
+                        let summary = article.summary_vi.trim();
+                        if summary.is_empty() || body.contains(summary) { body } else { format!("{summary} {body}") }
+                    },
                     url: format!("/{slug}/bai-viet/{}", article.id),
                     extra: format!("{} {extra}", article.summary_en),
                     published_at,
