@@ -70,6 +70,10 @@ pub struct DemoArgs {
     /// last three years, in all statuses) for benchmarks; added on every run.
     #[arg(long, value_name = "N")]
     pub dossiers: Option<u64>,
+    /// Also generate N published portal articles (spread over every unit's site, searchable) for the portal
+    /// benchmark; added on every run.
+    #[arg(long, value_name = "N")]
+    pub articles: Option<u64>,
 }
 
 /// `smartcity user …`.

@@ -601,6 +601,14 @@ trait ArticleWrite: SearchWrite + AuditAppend {
         body: &str,
     ) -> StoreResult<()>;
     async fn read_article(&mut self, id: Uuid) -> StoreResult<Article>;
+    async fn insert_article(
+        &mut self,
+        id: Uuid,
+        author: Option<Uuid>,
+        draft: &ArticleDraft,
+        state: &EditorialState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }
 
 crate::impl_for_connections!(impl ArticleWrite {
@@ -626,6 +634,60 @@ crate::impl_for_connections!(impl ArticleWrite {
             .fetch_optional(&mut *self)
             .await?;
         row.map(|(s,)| s).ok_or(StoreError::NotFound)
+    }
+
+    /// Inserts a new article in `state` (drafts, and published items of the bulk generator).
+    async fn insert_article(
+        &mut self,
+        id: Uuid,
+        author: Option<Uuid>,
+        draft: &ArticleDraft,
+        state: &EditorialState,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let c = ContentColumns::of(draft);
+        let attachment = match &draft.attachment { Some(f) => Some(self.put_blob(f).await?), None => None };
+        let image = match &draft.image { Some(f) => Some(self.put_blob(f).await?), None => None };
+        sqlx::query(
+            "INSERT INTO portal_articles (id, unit_code, kind, page_key, title_vi, title_en, summary_vi, summary_en, \
+             body_vi, body_en, status, publish_at, return_comment, doc_number, doc_issued_on, doc_issuer, doc_field, \
+             doc_effective_from, doc_expires_on, attachment_sha256, image_sha256, event_starts_at, event_place, lat, \
+             lon, opening_hours_vi, opening_hours_en, syndicated, proposal, author_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $29, NULL, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21, $22, $23, $24, $25, $26, '', $27, $28, $28)",
+        )
+        .bind(id)
+        .bind(draft.unit_code.as_str())
+        .bind(draft.kind.as_str())
+        .bind(&draft.page_key)
+        .bind(&draft.title_vi)
+        .bind(&draft.title_en)
+        .bind(&draft.summary_vi)
+        .bind(&draft.summary_en)
+        .bind(&draft.body_vi)
+        .bind(&draft.body_en)
+        .bind(state.status.as_str())
+        .bind(c.legal.as_ref().map(|l| l.number.clone()))
+        .bind(c.legal.as_ref().map(|l| l.issued_on))
+        .bind(c.legal.as_ref().map(|l| l.issuer.clone()))
+        .bind(c.legal.as_ref().map(|l| l.field.clone()))
+        .bind(c.legal.as_ref().and_then(|l| l.effective_from))
+        .bind(c.legal.as_ref().and_then(|l| l.expires_on))
+        .bind(attachment)
+        .bind(image)
+        .bind(c.event_at)
+        .bind(c.event_place)
+        .bind(c.lat)
+        .bind(c.lon)
+        .bind(c.hours_vi)
+        .bind(c.hours_en)
+        .bind(false)
+        .bind(author)
+        .bind(now)
+        .bind(state.publish_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
     }
 
     async fn insert_revision(
@@ -800,6 +862,14 @@ pub trait PortalStore {
     async fn unsubscribe_warnings(&self, ctx: &AuditContext, account: Uuid, ward: &UnitCode) -> StoreResult<()>;
     async fn warning_subscriptions(&self, account: Uuid) -> StoreResult<Vec<String>>;
 
+    /// Benchmark data: write `drafts` as published at `published_at`, with their revision and index entries, in one
+    /// transaction and one audit record (`smartcity demo --articles N`).
+    async fn bulk_publish_articles(
+        &self,
+        ctx: &AuditContext,
+        drafts: &[ArticleDraft],
+        published_at: DateTime<Utc>,
+    ) -> StoreResult<usize>;
     /// Add or replace one item of the index by itself (procedures at load time, demo documents).
     async fn index_document(&self, doc: &SearchDocument) -> StoreResult<()>;
     /// Rebuild the procedure entries from the catalogue versions in force on `day`.
@@ -994,49 +1064,9 @@ impl PortalStore for Store {
     ) -> StoreResult<Article> {
         let id = Uuid::now_v7();
         let now = crate::now();
-        let c = ContentColumns::of(&draft);
         in_write_tx!(self, tx => {
             tx.site_slug(draft.unit_code.as_str()).await?;
-            let attachment = match &draft.attachment { Some(f) => Some(tx.put_blob(f).await?), None => None };
-            let image = match &draft.image { Some(f) => Some(tx.put_blob(f).await?), None => None };
-            sqlx::query(
-                "INSERT INTO portal_articles (id, unit_code, kind, page_key, title_vi, title_en, summary_vi, summary_en, \
-                 body_vi, body_en, status, publish_at, return_comment, doc_number, doc_issued_on, doc_issuer, doc_field, \
-                 doc_effective_from, doc_expires_on, attachment_sha256, image_sha256, event_starts_at, event_place, lat, \
-                 lon, opening_hours_vi, opening_hours_en, syndicated, proposal, author_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, NULL, $12, $13, $14, $15, $16, $17, $18, \
-                 $19, $20, $21, $22, $23, $24, $25, $26, '', $27, $28, $28)",
-            )
-            .bind(id)
-            .bind(draft.unit_code.as_str())
-            .bind(draft.kind.as_str())
-            .bind(&draft.page_key)
-            .bind(&draft.title_vi)
-            .bind(&draft.title_en)
-            .bind(&draft.summary_vi)
-            .bind(&draft.summary_en)
-            .bind(&draft.body_vi)
-            .bind(&draft.body_en)
-            .bind(ArticleStatus::Draft.as_str())
-            .bind(c.legal.as_ref().map(|l| l.number.clone()))
-            .bind(c.legal.as_ref().map(|l| l.issued_on))
-            .bind(c.legal.as_ref().map(|l| l.issuer.clone()))
-            .bind(c.legal.as_ref().map(|l| l.field.clone()))
-            .bind(c.legal.as_ref().and_then(|l| l.effective_from))
-            .bind(c.legal.as_ref().and_then(|l| l.expires_on))
-            .bind(attachment)
-            .bind(image)
-            .bind(c.event_at)
-            .bind(c.event_place)
-            .bind(c.lat)
-            .bind(c.lon)
-            .bind(c.hours_vi)
-            .bind(c.hours_en)
-            .bind(false)
-            .bind(author)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            tx.insert_article(id, author, &draft, &EditorialState::draft(), now).await?;
             tx.insert_revision(id, 1, author, &draft.title_vi, &draft.body_vi).await?;
             tx.append_audit(ctx, audit_event("article.created", "article", id,
                 json!({"unit": draft.unit_code.as_str(), "kind": draft.kind.as_str()}))).await?;
@@ -1515,6 +1545,51 @@ impl PortalStore for Store {
                 .await?
         });
         Ok(rows.into_iter().map(|(c,)| c).collect())
+    }
+
+    async fn bulk_publish_articles(
+        &self,
+        ctx: &AuditContext,
+        drafts: &[ArticleDraft],
+        published_at: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let now = crate::now();
+        let state =
+            EditorialState { status: ArticleStatus::Published, publish_at: Some(published_at), return_comment: None };
+        in_write_tx!(self, tx => {
+            for draft in drafts {
+                let id = Uuid::now_v7();
+                tx.insert_article(id, None, draft, &state, now).await?;
+                tx.insert_revision(id, 1, None, &draft.title_vi, &draft.body_vi).await?;
+                // Built in memory rather than read back: the generator writes a million of these.
+                let article = Article {
+                    id,
+                    unit_code: draft.unit_code.clone(),
+                    kind: draft.kind,
+                    page_key: draft.page_key.clone(),
+                    title_vi: draft.title_vi.clone(),
+                    title_en: draft.title_en.clone(),
+                    summary_vi: draft.summary_vi.clone(),
+                    summary_en: draft.summary_en.clone(),
+                    body_vi: draft.body_vi.clone(),
+                    body_en: draft.body_en.clone(),
+                    state: state.clone(),
+                    legal: draft.legal.clone(),
+                    event: draft.event.clone(),
+                    place: draft.place.clone(),
+                    attachment_sha256: None,
+                    image_sha256: None,
+                    syndicated: false,
+                    proposal: String::new(),
+                    author_id: None,
+                    created_at: now,
+                    updated_at: now,
+                };
+                tx.reindex_article(&article).await?;
+            }
+            tx.append_audit(ctx, audit_event("article.bulk_published", "article", drafts.len(), json!({}))).await?;
+        });
+        Ok(drafts.len())
     }
 
     async fn index_document(&self, doc: &SearchDocument) -> StoreResult<()> {

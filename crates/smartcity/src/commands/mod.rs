@@ -79,7 +79,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Demo(args) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
-            let done = demo_command(&store, &settings, args.dossiers).await;
+            let done = demo_command(&store, &settings, args.dossiers, args.articles).await;
             store.close().await;
             done?;
         }
@@ -94,7 +94,12 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
 }
 
 /// `smartcity demo [--dossiers N]`: load what is missing, then generate the synthetic dossiers.
-async fn demo_command(store: &Store, settings: &Settings, synthetic: Option<u64>) -> anyhow::Result<()> {
+async fn demo_command(
+    store: &Store,
+    settings: &Settings,
+    synthetic: Option<u64>,
+    articles: Option<u64>,
+) -> anyhow::Result<()> {
     if demo::load_demo(store).await? {
         println!("demo data loaded into {}", database_label(settings));
         print!("{}", demo::demo_accounts_table());
@@ -115,6 +120,15 @@ async fn demo_command(store: &Store, settings: &Settings, synthetic: Option<u64>
             generated.dossiers,
             generated.elapsed.as_secs_f64(),
             generated.rate()
+        );
+    }
+    if let Some(count) = articles.filter(|n| *n > 0) {
+        let (written, elapsed) =
+            demo::portal::generate_articles(store, count).await.context("generating portal articles")?;
+        println!(
+            "{written} portal articles generated in {:.2} s ({:.0} articles/s)",
+            elapsed.as_secs_f64(),
+            written as f64 / elapsed.as_secs_f64().max(1e-9)
         );
     }
     Ok(())

@@ -505,3 +505,94 @@ async fn load_people_questions_and_warning(
     store.create_warning(ctx, &warning, None, &mail).await?;
     Ok(())
 }
+
+/// Words the generated articles are made of, so that searches hit a realistic share of the documents.
+const WORDS: &[&str] = &[
+    "đường",
+    "thủ tục",
+    "hành chính",
+    "phường",
+    "xã",
+    "người dân",
+    "ngập",
+    "lụt",
+    "sông Hương",
+    "di tích",
+    "lễ hội",
+    "cấp phép",
+    "xây dựng",
+    "giáo dục",
+    "y tế",
+    "môi trường",
+    "giao thông",
+    "du lịch",
+    "văn hoá",
+    "đất đai",
+    "hộ tịch",
+    "khai sinh",
+    "kinh doanh",
+    "thuế",
+    "nông nghiệp",
+    "chợ",
+    "trường học",
+    "bệnh viện",
+    "cầu",
+    "điện",
+    "nước sạch",
+    "rác thải",
+    "cây xanh",
+    "an ninh",
+    "trật tự",
+    "Đại Nội",
+    "Kim Long",
+    "Thuận Hóa",
+    "Phú Xuân",
+    "lăng",
+];
+
+/// Writes `count` published articles spread over every ward site and the city, made of [`WORDS`], for the portal
+/// benchmark. Returns how many were written and how long it took.
+pub async fn generate_articles(store: &Store, count: u64) -> anyhow::Result<(u64, std::time::Duration)> {
+    use rand::seq::IndexedRandom;
+    use rand::{Rng, SeedableRng};
+    let started = std::time::Instant::now();
+    let ctx = AuditContext::system("demo");
+    store.sync_sites(&ctx).await?;
+    let units: Vec<UnitCode> = store.sites().await?.into_iter().map(|s| s.unit_code).collect();
+    let kinds =
+        [ArticleKind::News, ArticleKind::News, ArticleKind::Notice, ArticleKind::Event, ArticleKind::LegalDocument];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(count);
+    let mut written = 0u64;
+    while written < count {
+        let batch = (count - written).min(1000);
+        let mut drafts = Vec::with_capacity(batch as usize);
+        for i in 0..batch {
+            let unit = units.choose(&mut rng).cloned().unwrap_or(UnitCode::parse(super::CITY_CODE)?);
+            let mut kind = *kinds.choose(&mut rng).unwrap_or(&ArticleKind::News);
+            if kind == ArticleKind::Event {
+                kind = ArticleKind::News;
+            }
+            let words = |rng: &mut rand::rngs::StdRng, n: usize| {
+                (0..n).map(|_| *WORDS.choose(rng).unwrap_or(&"tin")).collect::<Vec<_>>().join(" ")
+            };
+            let title = format!("{} {}", words(&mut rng, 5), written + i);
+            let body = format!("<p>{}.</p><p>{}.</p>", words(&mut rng, 30), words(&mut rng, 30));
+            let mut d = draft(&unit, kind, (&title, "", &body), ("", "", ""));
+            if kind == ArticleKind::LegalDocument {
+                d.legal = Some(LegalDocument {
+                    number: format!("{}/2026/QĐ-UBND", rng.random_range(1..999)),
+                    issued_on: day(2026, rng.random_range(1..12), rng.random_range(1..28)),
+                    issuer: "UBND thành phố Huế".to_owned(),
+                    field: words(&mut rng, 2),
+                    effective_from: None,
+                    expires_on: None,
+                });
+            }
+            drafts.push(d);
+        }
+        let at = smartcity_store::now() - Duration::minutes(rng.random_range(1..500_000));
+        store.bulk_publish_articles(&ctx, &drafts, at).await?;
+        written += batch;
+    }
+    Ok((written, started.elapsed()))
+}

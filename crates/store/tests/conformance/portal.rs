@@ -308,3 +308,15 @@ async fn answered_questions_are_public_once_and_searchable() {
         other => panic!("expected question_answered, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn bulk_published_articles_are_listed_and_searchable_like_any_other() {
+    let store = fresh_store().await;
+    setup(&store).await;
+    let drafts: Vec<_> =
+        (0..3).map(|i| draft("19789", ArticleKind::News, &format!("Tin số {i}"), "<p>Đường</p>")).collect();
+    let at = Utc::now() - Duration::hours(1);
+    assert_eq!(store.bulk_publish_articles(&admin(), &drafts, at).await.unwrap(), 3);
+    assert_eq!(titles(&store, &site_scope("19789", Some("46"))).await.len(), 3);
+    assert_eq!(store.search(&SearchQuery::parse("tin so duong"), &filter()).await.unwrap().total, 3);
+}
