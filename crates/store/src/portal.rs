@@ -944,6 +944,17 @@ impl ContentColumns {
 
 impl PortalStore for Store {
     async fn sync_sites(&self, ctx: &AuditContext) -> StoreResult<usize> {
+        // Cheap read first: callers ask on unknown slugs, and the writer must not be taken for nothing.
+        let (missing,): (i64,) = on_reader!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM units u WHERE NOT EXISTS (SELECT 1 FROM portal_sites s WHERE s.unit_code = u.code)",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        if missing == 0 {
+            return Ok(0);
+        }
         let made = in_write_tx!(self, tx => {
             let units: Vec<(String, String)> = sqlx::query_as("SELECT code, name_vi FROM units ORDER BY code")
                 .fetch_all(&mut *tx)

@@ -454,6 +454,27 @@ struct ArticleFormPage {
 }
 
 impl ArticleFormPage {
+    /// The form for a unit (named in both languages) posting to `action`.
+    fn new(
+        ctx: PageContext,
+        name_vi: String,
+        name_en: String,
+        action: String,
+        kind: Option<ArticleKind>,
+        values: FormValues,
+        error: Option<AppError>,
+    ) -> Self {
+        ArticleFormPage {
+            unit_name: ctx.pick(&name_vi, &name_en).to_owned(),
+            action,
+            kinds: kinds(&ctx),
+            kind,
+            values,
+            error,
+            ctx,
+        }
+    }
+
     fn has_error(&self, field: &str) -> bool {
         self.error.as_ref().and_then(|e| e.field) == Some(field)
     }
@@ -473,15 +494,15 @@ pub async fn new_form(
     let unit = UnitCode::parse(&unit).map_err(|_| AppError::not_found())?;
     role_on(&state, &user, &unit).await?;
     let site = site_of_unit(&state, &unit).await?;
-    let page = ArticleFormPage {
-        unit_name: site.name(ctx.lang_code()).to_owned(),
-        action: format!("/bien-tap/don-vi/{}/moi", unit.as_str()),
-        kinds: kinds(&ctx),
-        kind: None,
-        values: FormValues::default(),
-        error: None,
+    let page = ArticleFormPage::new(
         ctx,
-    };
+        site.name_vi.clone(),
+        site.name_en.clone(),
+        format!("/bien-tap/don-vi/{}/moi", unit.as_str()),
+        None,
+        FormValues::default(),
+        None,
+    );
     Ok(render(&page))
 }
 
@@ -504,15 +525,15 @@ pub async fn create(
     let (draft, removed) = match result {
         Ok(ok) => ok,
         Err(error) => {
-            let page = ArticleFormPage {
-                unit_name: site.name(ctx.lang_code()).to_owned(),
-                action: format!("/bien-tap/don-vi/{}/moi", unit.as_str()),
-                kinds: kinds(&ctx),
-                kind: None,
-                values,
-                error: Some(error),
+            let page = ArticleFormPage::new(
                 ctx,
-            };
+                site.name_vi.clone(),
+                site.name_en.clone(),
+                format!("/bien-tap/don-vi/{}/moi", unit.as_str()),
+                None,
+                values,
+                Some(error),
+            );
             return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
@@ -533,15 +554,15 @@ pub async fn edit_form(
     let site = site_of_unit(&state, &a.unit_code).await?;
     let mut values = FormValues::of_article(&a);
     values.fields.insert("expected".into(), a.updated_at.to_rfc3339());
-    let page = ArticleFormPage {
-        unit_name: site.name(ctx.lang_code()).to_owned(),
-        action: format!("/bien-tap/bai-viet/{}/sua", a.id),
-        kinds: kinds(&ctx),
-        kind: Some(a.kind),
-        values,
-        error: None,
+    let page = ArticleFormPage::new(
         ctx,
-    };
+        site.name_vi.clone(),
+        site.name_en.clone(),
+        format!("/bien-tap/bai-viet/{}/sua", a.id),
+        Some(a.kind),
+        values,
+        None,
+    );
     Ok(render(&page))
 }
 
@@ -568,15 +589,15 @@ pub async fn edit(
         Ok(ok) => ok,
         Err(error) => {
             let site = site_of_unit(&state, &a.unit_code).await?;
-            let page = ArticleFormPage {
-                unit_name: site.name(ctx.lang_code()).to_owned(),
-                action: format!("/bien-tap/bai-viet/{}/sua", a.id),
-                kinds: kinds(&ctx),
-                kind: Some(a.kind),
-                values,
-                error: Some(error),
+            let page = ArticleFormPage::new(
                 ctx,
-            };
+                site.name_vi.clone(),
+                site.name_en.clone(),
+                format!("/bien-tap/bai-viet/{}/sua", a.id),
+                Some(a.kind),
+                values,
+                Some(error),
+            );
             return Ok(render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };

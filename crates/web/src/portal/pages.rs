@@ -149,7 +149,7 @@ impl ArticleView {
 async fn views(
     state: &AppState,
     ctx: &PageContext,
-    base: &str,
+    site: &Site,
     scope: ArticleScope,
     kind: Option<ArticleKind>,
     limit: i64,
@@ -157,22 +157,22 @@ async fn views(
 ) -> AppResult<Vec<ArticleView>> {
     let filter = ArticleFilter { scope, kind, now: Utc::now(), limit, offset };
     let articles = state.store.public_articles(&filter).await?;
+    let base = format!("/{}", site.slug.as_str());
     let mut out = Vec::with_capacity(articles.len());
     for a in &articles {
-        let mut v = ArticleView::of(ctx, base, a);
-        v.source = source_name(state, ctx, base, a).await?;
+        let mut v = ArticleView::of(ctx, &base, a);
+        v.source = source_name(state, ctx, site, a).await?;
         out.push(v);
     }
     Ok(out)
 }
 
 /// The name of the unit an article comes from when it is shown on another unit's site.
-async fn source_name(state: &AppState, ctx: &PageContext, base: &str, a: &Article) -> AppResult<Option<String>> {
-    let own = state.store.site_of_unit(&a.unit_code).await?;
-    Ok(match own {
-        Some(site) if format!("/{}", site.slug.as_str()) != base => Some(site.name(ctx.lang_code()).to_owned()),
-        _ => None,
-    })
+async fn source_name(state: &AppState, ctx: &PageContext, site: &Site, a: &Article) -> AppResult<Option<String>> {
+    if a.unit_code == site.unit_code {
+        return Ok(None);
+    }
+    Ok(state.store.site_of_unit(&a.unit_code).await?.map(|own| own.name(ctx.lang_code()).to_owned()))
 }
 
 fn scope_of(site: &Site) -> ArticleScope {
@@ -244,14 +244,14 @@ pub async fn site_home(
     let chrome = Chrome::load(&state, &ctx, site).await?;
     let base = chrome.base();
     let scope = scope_of(&chrome.site);
-    let news = views(&state, &ctx, &base, scope.clone(), Some(ArticleKind::News), 6, 0).await?;
-    let notices = views(&state, &ctx, &base, scope.clone(), Some(ArticleKind::Notice), 5, 0).await?;
-    let documents = views(&state, &ctx, &base, scope.clone(), Some(ArticleKind::LegalDocument), 5, 0).await?;
-    let places = views(&state, &ctx, &base, scope.clone(), Some(ArticleKind::HeritagePlace), 6, 0).await?;
-    let events = views(&state, &ctx, &base, scope, Some(ArticleKind::Event), 4, 0).await?;
+    let news = views(&state, &ctx, &chrome.site, scope.clone(), Some(ArticleKind::News), 6, 0).await?;
+    let notices = views(&state, &ctx, &chrome.site, scope.clone(), Some(ArticleKind::Notice), 5, 0).await?;
+    let documents = views(&state, &ctx, &chrome.site, scope.clone(), Some(ArticleKind::LegalDocument), 5, 0).await?;
+    let places = views(&state, &ctx, &chrome.site, scope.clone(), Some(ArticleKind::HeritagePlace), 6, 0).await?;
+    let events = views(&state, &ctx, &chrome.site, scope, Some(ArticleKind::Event), 4, 0).await?;
     let children = if chrome.site.parent_code.is_none() {
         let unit = chrome.site.unit_code.clone();
-        views(&state, &ctx, &base, ArticleScope::Children { unit }, None, 6, 0).await?
+        views(&state, &ctx, &chrome.site, ArticleScope::Children { unit }, None, 6, 0).await?
     } else {
         Vec::new()
     };
@@ -302,7 +302,7 @@ pub async fn section(
         };
         (ctx.pick(kind.label_vi(), kind.label_en()).to_owned(), Some(*kind), scope_of(&chrome.site))
     };
-    let mut items = views(&state, &ctx, &base, scope, kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut items = views(&state, &ctx, &chrome.site, scope, kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     let feed = format!("{base}/{section}/feed.xml");
@@ -350,7 +350,7 @@ pub async fn article(
     let chrome = Chrome::load(&state, &ctx, site).await?;
     let base = chrome.base();
     let mut item = ArticleView::of(&ctx, &base, &a);
-    item.source = source_name(&state, &ctx, &base, &a).await?;
+    item.source = source_name(&state, &ctx, &chrome.site, &a).await?;
     let canonical = match state.store.site_of_unit(&a.unit_code).await? {
         Some(own) => format!("/{}/bai-viet/{}", own.slug.as_str(), a.id),
         None => item.href.clone(),

@@ -39,13 +39,11 @@ async fn post_multipart(
     fields: &[(&str, &str)],
     files: &[(&str, &str, &[u8])],
 ) -> crate::app::TestResponse {
-    let mut all = fields.to_vec();
-    all.push(("_csrf", &session.csrf));
-    let req = Request::post(path)
+    // As the page does: file uploads carry the CSRF token in the action URL.
+    let req = Request::post(format!("{path}?_csrf={}", session.csrf))
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
         .header(header::COOKIE, &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .body(Body::from(multipart(&all, files)))
+        .body(Body::from(multipart(fields, files)))
         .unwrap();
     app.send(req).await
 }
