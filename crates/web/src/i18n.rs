@@ -543,6 +543,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("portal.search", "Tìm kiếm", "Search"),
     ("portal.search_button", "Tìm", "Search"),
     ("portal.search_kind", "Loại nội dung", "Kind"),
+    ("portal.search_from", "Đăng từ ngày", "Published from"),
+    ("portal.search_to", "Đến ngày", "Published until"),
     ("portal.search_words", "Từ khoá (có dấu hoặc không dấu)", "Words (with or without diacritics)"),
     ("portal.site_menu", "Trình đơn của trang", "Site menu"),
     ("portal.site_settings", "Cấu hình trang", "Site settings"),

@@ -186,6 +186,8 @@ struct SearchPage {
     q: String,
     kind: String,
     unit: String,
+    from: String,
+    to: String,
     kinds: Vec<(&'static str, &'static str)>,
     response: Option<SearchResponse>,
     error: Option<String>,
@@ -202,6 +204,8 @@ pub async fn page(
     let q = params.q.clone().unwrap_or_default();
     let kind = params.kind.clone().unwrap_or_default();
     let unit = params.unit.clone().unwrap_or_default();
+    let from = params.from.clone().unwrap_or_default();
+    let to = params.to.clone().unwrap_or_default();
     let kinds_list = kinds().into_iter().map(|(k, vi, en)| (k, ctx.pick(vi, en))).collect();
     let (response, error) = if q.trim().is_empty() {
         (None, None)
@@ -218,8 +222,10 @@ pub async fn page(
         if !kind.is_empty() {
             s.append_pair("kind", &kind);
         }
-        if !unit.is_empty() {
-            s.append_pair("unit", &unit);
+        for (key, value) in [("unit", &unit), ("from", &from), ("to", &to)] {
+            if !value.is_empty() {
+                s.append_pair(key, value);
+            }
         }
         s.append_pair("page", &page.to_string());
         format!("/tim-kiem?{}", s.finish())
@@ -228,5 +234,5 @@ pub async fn page(
         Some(r) => ((r.page > 1).then(|| link(r.page - 1)), (r.page * r.page_size < r.total).then(|| link(r.page + 1))),
         None => (None, None),
     };
-    Ok(render(&SearchPage { ctx, q, kind, unit, kinds: kinds_list, response, error, prev, next }))
+    Ok(render(&SearchPage { ctx, q, kind, unit, from, to, kinds: kinds_list, response, error, prev, next }))
 }

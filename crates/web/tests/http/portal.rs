@@ -329,6 +329,8 @@ async fn search_folds_diacritics_and_answers_bad_input_without_a_5xx() {
     assert_eq!(n.app.get("/api/v1/search?q=duong&unit=%3Cx%3E", None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(n.app.get("/api/v1/search?q=duong&from=yesterday", None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(n.app.get("/api/v1/search?q=duong&page=abc", None).await.status, StatusCode::OK);
+    assert_eq!(n.app.get("/api/v1/search?q=duong&from=2000-01-01", None).await.json()["total"], 1);
+    assert_eq!(n.app.get("/api/v1/search?q=duong&to=2000-01-01", None).await.json()["total"], 0, "published since");
     let filtered = n.app.get(&format!("/api/v1/search?q=duong&kind=news&unit={WARD_B}"), None).await;
     assert_eq!(filtered.json()["total"], 0);
 }
