@@ -385,3 +385,42 @@ async fn unknown_sites_and_malformed_ids_are_404s() {
     assert!(app.get("/", None).await.body.contains("/cong-thong-tin"), "the home page links the portal");
     assert!(app.get("/phuong-phu-xuan/gioi-thieu/lien-he?lang=en", None).await.body.contains("Contacts"));
 }
+
+#[tokio::test]
+async fn a_city_article_published_to_all_wards_shows_on_every_ward_site_from_one_source() {
+    let app = TestApp::new().await;
+    app.staff("editor@hue.vn", &[(Role::Editor, "46")]).await;
+    app.staff("leader@hue.vn", &[(Role::UnitLeader, "46")]).await;
+    let editor = app.login("editor@hue.vn").await;
+    let leader = app.login("leader@hue.vn").await;
+    let r = post_multipart(
+        &app,
+        "/bien-tap/don-vi/46/moi",
+        &editor,
+        &[("kind", "notice"), ("title_vi", "Lịch nghỉ Tết của thành phố"), ("body_vi", "<p>Từ 14/2</p>")],
+        &[],
+    )
+    .await;
+    let id = article_id(r.location().unwrap());
+    let post = |who: &Session, action: &'static str| {
+        let path = format!("/bien-tap/bai-viet/{id}/thao-tac");
+        let who = who.clone();
+        let app = &app;
+        async move { app.post_form(&path, Some(&who), &[("action", action)]).await.status }
+    };
+    assert_eq!(post(&editor, "syndicate").await, StatusCode::UNPROCESSABLE_ENTITY, "not before it is public");
+    assert_eq!(post(&editor, "submit").await, StatusCode::SEE_OTHER);
+    assert_eq!(post(&leader, "approve").await, StatusCode::SEE_OTHER);
+    assert!(!app.get("/phuong-thuan-hoa/", None).await.body.contains("Lịch nghỉ Tết"));
+    assert_eq!(post(&editor, "syndicate").await, StatusCode::SEE_OTHER);
+    for ward in ["/phuong-thuan-hoa/", "/phuong-phu-xuan/"] {
+        let page = app.get(ward, None).await;
+        assert!(page.body.contains("Lịch nghỉ Tết"), "{ward}");
+    }
+    let on_ward = app.get(&format!("/phuong-thuan-hoa/bai-viet/{id}"), None).await;
+    assert!(on_ward.body.contains(&format!("rel=\"canonical\" href=\"/thanh-pho-hue/bai-viet/{id}\"")), "one source");
+    assert_eq!(
+        app.get(&format!("/trung-tam-phuc-vu-hanh-chinh-cong/bai-viet/{id}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
