@@ -16,7 +16,7 @@ if [[ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]]; then
   echo "Chromium not found at ${CHROMIUM_PATH:-/usr/bin/chromium} (apt-get install -y chromium)" >&2
   exit 1
 fi
-if [[ ! -d node_modules/playwright-core ]]; then
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/axe-core ]]; then
   npm ci --no-audit --no-fund --prefer-offline
 fi
 

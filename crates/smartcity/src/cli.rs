@@ -77,6 +77,10 @@ pub struct DemoArgs {
     /// years) for benchmarks; added on every run.
     #[arg(long, value_name = "N")]
     pub reports: Option<u64>,
+    /// Also generate N published portal articles (spread over every unit's site, searchable) for the portal
+    /// benchmark; added on every run.
+    #[arg(long, value_name = "N")]
+    pub articles: Option<u64>,
 }
 
 /// `smartcity open311-key …`.

@@ -12,6 +12,7 @@
 mod catalogue;
 mod dossiers;
 mod payments;
+pub mod portal;
 mod report_samples;
 mod reports;
 mod synthetic;
@@ -61,6 +62,7 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
+/// Unit sites, articles, heritage places, Q&A and the flood warning.
 /// Fees, the receipt series, payments online and at the desk, a refund.
 const PAYMENTS_STAGE: &str = "hue.payments";
 /// Three years of synthetic dossier history across every ward, so the transparency pages rank real
@@ -74,7 +76,8 @@ const REPORTS_DEMO_STAGE: &str = "hue.reports";
 pub const DEMO_REPORTS: u64 = 240;
 /// Field reports in every status, for the reporting pages and the map.
 const REPORT_SAMPLES_STAGE: &str = "hue.report_samples";
-const STAGES: [&str; 8] = [
+const PORTAL_STAGE: &str = "hue.portal";
+const STAGES: [&str; 9] = [
     BASE_STAGE,
     CATALOGUE_STAGE,
     DOSSIERS_STAGE,
@@ -83,6 +86,7 @@ const STAGES: [&str; 8] = [
     HISTORY_STAGE,
     REPORT_SAMPLES_STAGE,
     REPORTS_DEMO_STAGE,
+    PORTAL_STAGE,
 ];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
@@ -218,6 +222,9 @@ pub fn demo_accounts_table() -> String {
     let mut out = String::from("Demo accounts / Tài khoản dùng thử:\n");
     out.push_str(&format!("  {:<20} {:<22} {}\n", "role", "email", "password"));
     for (role, email, password) in DEMO_ACCOUNTS {
+        out.push_str(&format!("  {role:<20} {email:<22} {password}\n"));
+    }
+    for (role, email, password, _, _) in portal::PORTAL_ACCOUNTS {
         out.push_str(&format!("  {role:<20} {email:<22} {password}\n"));
     }
     out
@@ -410,6 +417,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     if !stage_loaded(store, REPORTS_DEMO_STAGE).await? {
         let made = reports::generate(store, DEMO_REPORTS, 60).await.context("generating the demo field reports")?;
         mark_stage_loaded(store, &ctx, REPORTS_DEMO_STAGE, json!({"reports": made.reports})).await?;
+    }
+    if !stage_loaded(store, PORTAL_STAGE).await? {
+        let articles = portal::load(store, &ctx).await.context("loading the portal demo")?;
+        mark_stage_loaded(store, &ctx, PORTAL_STAGE, json!({"articles": articles})).await?;
     }
     Ok(true)
 }

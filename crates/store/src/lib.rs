@@ -24,6 +24,7 @@ pub mod operations;
 pub mod outbox;
 pub mod payments;
 pub mod portable;
+pub mod portal;
 pub mod procedures;
 pub mod reports;
 pub mod reports_bulk;
@@ -40,6 +41,7 @@ pub use identity::IdentityStore;
 pub use operations::OperationsStore;
 pub use outbox::OutboxStore;
 pub use payments::PaymentStore;
+pub use portal::PortalStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
@@ -175,6 +177,15 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("report_submissions.idempotency_key", "report_submissions_pkey"),
     ("report_supports.report_id, report_supports.supporter", "report_supports_pkey"),
     ("report_reminders.report_id, report_reminders.kind, report_reminders.due_at", "report_reminders_pkey"),
+    ("portal_sites.unit_code", "portal_sites_pkey"),
+    ("portal_articles.id", "portal_articles_pkey"),
+    ("portal_revisions.id", "portal_revisions_pkey"),
+    ("portal_questions.id", "portal_questions_pkey"),
+    ("portal_warnings.id", "portal_warnings_pkey"),
+    (
+        "portal_warning_subscriptions.account_id, portal_warning_subscriptions.ward_code",
+        "portal_warning_subscriptions_pkey",
+    ),
 ];
 
 /// Result of every store call.

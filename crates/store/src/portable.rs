@@ -262,6 +262,44 @@ portable_tables! {
     report_reminders: ReportReminderDumpRow order "report_id, kind, due_at" {
         report_id: Uuid, kind: String, due_at: DateTime<Utc>, sent_at: DateTime<Utc>,
     }
+    portal_sites: PortalSiteDumpRow order "unit_code" {
+        unit_code: String, slug: String, menu: String, banner_vi: String, banner_en: String, settings: String,
+        created_at: DateTime<Utc>, updated_at: DateTime<Utc>,
+    }
+    portal_articles: PortalArticleDumpRow order "id" {
+        id: Uuid, unit_code: String, kind: String, page_key: String, title_vi: String, title_en: String,
+        summary_vi: String, summary_en: String, body_vi: String, body_en: String, status: String,
+        publish_at: Option<DateTime<Utc>>, return_comment: Option<String>, doc_number: Option<String>,
+        doc_issued_on: Option<NaiveDate>, doc_issuer: Option<String>, doc_field: Option<String>,
+        doc_effective_from: Option<NaiveDate>, doc_expires_on: Option<NaiveDate>, attachment_sha256: Option<String>,
+        image_sha256: Option<String>, event_starts_at: Option<DateTime<Utc>>, event_place: Option<String>,
+        lat: Option<f64>, lon: Option<f64>, opening_hours_vi: Option<String>, opening_hours_en: Option<String>,
+        syndicated: bool, proposal: String, author_id: Option<Uuid>, created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    }
+    portal_revisions: PortalRevisionDumpRow order "id" {
+        id: Uuid, article_id: Uuid, number: i64, author_id: Option<Uuid>, saved_at: DateTime<Utc>, title: String,
+        body: String,
+    }
+    portal_questions: PortalQuestionDumpRow order "id" {
+        id: Uuid, unit_code: String, asker_id: Uuid, asker_initials: String, title: String, body: String,
+        asked_at: DateTime<Utc>, due_at: DateTime<Utc>, answer: Option<String>, answered_at: Option<DateTime<Utc>>,
+        answered_by: Option<Uuid>,
+    }
+    portal_warnings: PortalWarningDumpRow order "id" {
+        id: Uuid, kind: String, severity: String, area_wards: String, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>,
+        headline_vi: String, headline_en: String, description_vi: String, description_en: String,
+        cancelled_at: Option<DateTime<Utc>>, created_by: Option<Uuid>, created_at: DateTime<Utc>,
+    }
+    portal_warning_subscriptions: PortalSubscriptionDumpRow order "account_id, ward_code" {
+        account_id: Uuid, ward_code: String, created_at: DateTime<Utc>,
+    }
+    // Derived from the content, but carried so an imported installation finds the same without a rebuild; the
+    // SQLite rowid and FTS5 rows and the PostgreSQL tsvector are rebuilt by the target on insert.
+    search_documents: SearchDocumentDumpRow order "doc_key" {
+        doc_key: String, kind: String, unit_code: Option<String>, title_vi: String, title_en: String, excerpt: String,
+        url: String, title_folded: String, body_folded: String, published_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

@@ -9,6 +9,7 @@ use smartcity_domain::text::fold_vietnamese;
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
+use crate::portal::SearchWrite;
 use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
 
 /// One version of a procedure.
@@ -210,6 +211,19 @@ impl ProcedureStore for Store {
                 record_id: new.code.clone(),
                 details: json!({"version": version, "valid_from": new.valid_from.to_string(), "id": id.to_string()}),
             }).await?;
+            // The one search box finds the catalogue; its entry follows the newest version in this transaction.
+            let facts = crate::portal::ProcedureFacts {
+                code: &new.code,
+                name_vi: &new.name_vi,
+                name_en: &new.name_en,
+                field_vi: &new.field_vi,
+                field_en: &new.field_en,
+                agency_vi: &new.agency_vi,
+                unit_code: new.unit_code.as_deref(),
+                legal_basis: &new.legal_basis,
+                at: now,
+            };
+            tx.put_search_document(&facts.search_document()).await?;
         });
         self.procedure(id).await?.ok_or(StoreError::NotFound)
     }

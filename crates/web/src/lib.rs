@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod operations;
 pub mod passwords;
 pub mod payments;
+pub mod portal;
 pub mod reports;
 pub mod shell;
 pub mod transparency;
@@ -128,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(transparency::router())
         .merge(operations::router())
+        .merge(portal::router())
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), shell::auth::authenticate))
         .layer(from_fn(shell::page::render_errors))

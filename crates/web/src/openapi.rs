@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{dossiers, identity, operations, payments, transparency, units};
+use crate::{dossiers, identity, operations, payments, portal, transparency, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -21,6 +21,7 @@ use crate::{dossiers, identity, operations, payments, transparency, units};
         transparency::api::units, transparency::api::unit,
         operations::summary, operations::events,
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
+        portal::search::api,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
@@ -31,7 +32,8 @@ use crate::{dossiers, identity, operations, payments, transparency, units};
          (name = "operations", description = "Operations centre (IOC): figures at a glance and live changes"),
          (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas"),
          (name = "payments", description = "Fees paid online (VNPay 2.1.0) or at the desk, e-receipts and their verification. \
-            Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only).")),
+            Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only)."),
+         (name = "portal", description = "The one search box over the unit sites and the procedure catalogue")),
 )]
 pub struct ApiDoc;
 

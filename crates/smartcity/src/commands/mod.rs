@@ -80,7 +80,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Demo(args) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
-            let done = demo_command(&store, &settings, args.dossiers, args.reports).await;
+            let done = demo_command(&store, &settings, args.dossiers, args.reports, args.articles).await;
             store.close().await;
             done?;
         }
@@ -97,13 +97,14 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-/// `smartcity demo [--dossiers N] [--reports N]`: load what is missing, then generate the synthetic dossiers and
-/// field reports.
+/// `smartcity demo [--dossiers N] [--reports N] [--articles N]`: load what is missing, then generate the synthetic
+/// dossiers, field reports and portal articles.
 async fn demo_command(
     store: &Store,
     settings: &Settings,
     synthetic: Option<u64>,
     reports: Option<u64>,
+    articles: Option<u64>,
 ) -> anyhow::Result<()> {
     if demo::load_demo(store).await? {
         println!("demo data loaded into {}", database_label(settings));
@@ -141,6 +142,15 @@ async fn demo_command(
             made.reports,
             made.elapsed.as_secs_f64(),
             made.rate()
+        );
+    }
+    if let Some(count) = articles.filter(|n| *n > 0) {
+        let (written, elapsed) =
+            demo::portal::generate_articles(store, count).await.context("generating portal articles")?;
+        println!(
+            "{written} portal articles generated in {:.2} s ({:.0} articles/s)",
+            elapsed.as_secs_f64(),
+            written as f64 / elapsed.as_secs_f64().max(1e-9)
         );
     }
     Ok(())

@@ -34,8 +34,16 @@ fn demo_loads_the_city_its_forty_units_nine_agencies_and_eight_accounts() {
     assert_eq!((kinds("city"), kinds("ward"), kinds("commune"), kinds("agency")), (1, 21, 19, 9));
     assert_eq!(tables.units.len(), 1 + 40 + 9);
     assert_eq!(tables.unit_boundaries.len(), 40);
-    assert_eq!(tables.accounts.len(), 8);
-    assert_eq!(tables.role_grants.len(), 8);
+    // The eight role accounts (with the reports unit officer), and the portal's editor and leader of Phường Kim Long.
+    assert_eq!(tables.accounts.len(), 8 + 2);
+    assert_eq!(tables.role_grants.len(), 8 + 2);
+    for (_, email, password, _, _) in smartcity::demo::portal::PORTAL_ACCOUNTS {
+        assert!(out.stdout.contains(email) && out.stdout.contains(password), "{}", out.stdout);
+    }
+    // Every unit has its site; one flood warning is in force.
+    assert_eq!(tables.portal_sites.len(), 50);
+    assert_eq!(tables.portal_warnings.len(), 1);
+    assert!(tables.search_documents.iter().any(|d| d.title_vi == "Lăng Tự Đức"));
     assert_eq!(tables.organisations.len(), 1);
     assert_eq!(tables.ecards.len(), 1);
 
@@ -219,7 +227,7 @@ async fn a_demo_load_that_stopped_half_way_is_finished_by_the_next_run() {
     let out = site.run(&["demo"]).success();
     assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
     let tables = site.tables();
-    assert_eq!((tables.units.len(), tables.accounts.len()), (50, 8));
+    assert_eq!((tables.units.len(), tables.accounts.len()), (50, 8 + 2));
     assert_eq!(tables.procedures.len(), 26);
     assert_eq!(dossiers_by_status(&tables).len(), 10);
 }

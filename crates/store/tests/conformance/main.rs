@@ -14,6 +14,7 @@ mod identity;
 mod outbox;
 mod payments;
 mod portable;
+mod portal;
 mod procedures;
 mod reports;
 mod reports_handling;

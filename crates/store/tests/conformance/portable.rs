@@ -95,6 +95,98 @@ async fn fill(store: &Store) {
 
     fill_one_stop_desk(store, &an, &clerk, &as_clerk).await;
     fill_field_reports(store, &an, &clerk).await;
+    fill_portal(store, &an, &clerk).await;
+}
+
+/// The portal: sites, a legal document with its PDF and an illustration (published, so indexed), a heritage place
+/// and an event with their facts, an answered question, a cancelled warning and a ward subscription (made after
+/// the warning, so no mail is added).
+async fn fill_portal(store: &Store, an: &Account, clerk: &Account) {
+    use smartcity_domain::portal::{
+        ArticleKind, EditorialState, LegalDocument, Severity, Validity, Warning, WarningArea, WarningKind,
+    };
+    use smartcity_store::portal::{
+        ArticleDraft, EventFacts, NewFile, NewQuestion, PlaceFacts, PortalStore, WarningMail,
+    };
+    store.sync_sites(&admin()).await.unwrap();
+    let now = smartcity_store::now();
+    let mut draft = ArticleDraft {
+        unit_code: code("46"),
+        kind: ArticleKind::LegalDocument,
+        page_key: String::new(),
+        title_vi: "Quy chế cổng thông tin".to_owned(),
+        title_en: "Portal rules".to_owned(),
+        summary_vi: "Tóm tắt".to_owned(),
+        summary_en: "Summary".to_owned(),
+        body_vi: "<p>Điều 1</p>".to_owned(),
+        body_en: "<p>Article 1</p>".to_owned(),
+        legal: Some(LegalDocument {
+            number: "54/2023/QĐ-UBND".to_owned(),
+            issued_on: day(2023, 9, 30),
+            issuer: "UBND tỉnh".to_owned(),
+            field: "Công nghệ thông tin".to_owned(),
+            effective_from: Some(day(2023, 10, 10)),
+            expires_on: None,
+        }),
+        event: None,
+        place: None,
+        attachment: Some(NewFile { content_type: "application/pdf".to_owned(), bytes: b"%PDF-1.7 quy che".to_vec() }),
+        image: Some(NewFile { content_type: "image/png".to_owned(), bytes: b"\x89PNG anh".to_vec() }),
+    };
+    let doc = store.create_article(&admin(), Some(clerk.id), draft.clone()).await.unwrap();
+    let published = EditorialState {
+        status: smartcity_domain::portal::ArticleStatus::Published,
+        publish_at: Some(now),
+        return_comment: None,
+    };
+    let doc = store.set_article_state(&admin(), doc.id, doc.updated_at, "approve", published.clone()).await.unwrap();
+    store.set_article_syndicated(&admin(), doc.id, true).await.unwrap();
+    draft.kind = ArticleKind::HeritagePlace;
+    draft.legal = None;
+    draft.attachment = None;
+    draft.image = None;
+    draft.place = Some(PlaceFacts {
+        lat: 16.4335,
+        lon: 107.5655,
+        opening_hours_vi: "7:00–17:30".to_owned(),
+        opening_hours_en: "7am–5.30pm".to_owned(),
+    });
+    draft.event = Some(EventFacts { starts_at: now, place: "Đại Nội".to_owned() });
+    let place = store.create_article(&admin(), None, draft.clone()).await.unwrap();
+    store
+        .edit_article(&admin(), place.id, place.updated_at, Some(clerk.id), draft, EditorialState::draft())
+        .await
+        .unwrap();
+    let q = store
+        .ask_question(
+            &admin(),
+            NewQuestion {
+                unit_code: code("46"),
+                asker_id: an.id,
+                asker_initials: "N.V.A.".to_owned(),
+                title: "Câu hỏi".to_owned(),
+                body: "Nội dung".to_owned(),
+                due_at: now + Duration::days(9),
+            },
+        )
+        .await
+        .unwrap();
+    store.answer_question(&admin(), q.id, "Trả lời", clerk.id, "/thanh-pho-hue/hoi-dap").await.unwrap();
+    let warning = Warning {
+        kind: WarningKind::Flood,
+        severity: Severity::Severe,
+        area: WarningArea::wards(vec![code("19800")]).unwrap(),
+        validity: Validity::new(now, now + Duration::hours(6)).unwrap(),
+        headline_vi: "Ngập".to_owned(),
+        headline_en: "Flood".to_owned(),
+        description_vi: String::new(),
+        description_en: String::new(),
+        cancelled_at: None,
+    };
+    let mail = WarningMail { subject: "Cảnh báo".to_owned(), body: "Ngập".to_owned() };
+    let w = store.create_warning(&admin(), &warning, Some(clerk.id), &mail).await.unwrap();
+    store.cancel_warning(&admin(), w.id).await.unwrap();
+    store.subscribe_warnings(&admin(), an.id, &code("19800")).await.unwrap();
 }
 
 /// Field reports: the catalogue (one category hidden), a used and a revoked partner key, a report

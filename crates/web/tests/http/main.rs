@@ -10,6 +10,7 @@ mod identity;
 mod open311;
 mod operations;
 mod payments;
+mod portal;
 mod reports;
 mod reports_pages;
 mod shell;

@@ -164,6 +164,7 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/payments/{id}",
         "GET /api/v1/receipts/{series}/{number}",
         "GET /api/v1/receipts/verify/{code}",
+        "GET /api/v1/search",
     ]
     .into_iter()
     .map(String::from)
