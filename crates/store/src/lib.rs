@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod portable;
 pub mod procedures;
 pub mod reports;
+pub mod sensing;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -35,6 +36,7 @@ pub use identity::IdentityStore;
 pub use outbox::OutboxStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
+pub use sensing::{AlarmStore, SensingStore};
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -154,6 +156,9 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
     ("reports.id", "reports_pkey"),
     ("report_events.id", "report_events_pkey"),
     ("report_photos.id", "report_photos_pkey"),
+    ("alarms.id", "alarms_pkey"),
+    ("alarm_events.id", "alarm_events_pkey"),
+    ("sta_observations.id", "sta_observations_pkey"),
 ];
 
 /// Result of every store call.

@@ -15,6 +15,7 @@ mod outbox;
 mod portable;
 mod procedures;
 mod reports;
+mod sensing;
 mod sessions;
 mod units;
 
