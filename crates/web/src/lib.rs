@@ -13,6 +13,7 @@ pub mod identity;
 pub mod openapi;
 pub mod passwords;
 pub mod reports;
+pub mod sensing;
 pub mod shell;
 pub mod units;
 
@@ -57,12 +58,19 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub throttle: Arc<LoginThrottle>,
+    /// Sensing's live parts (the MQTT publisher).
+    pub sensing: Arc<sensing::SensingRuntime>,
 }
 
 impl AppState {
     /// State for a router over `store`.
     pub fn new(store: Store, config: WebConfig) -> Self {
-        Self { store, config: Arc::new(config), throttle: Arc::new(LoginThrottle::default()) }
+        Self {
+            store,
+            config: Arc::new(config),
+            throttle: Arc::new(LoginThrottle::default()),
+            sensing: Arc::new(sensing::SensingRuntime::default()),
+        }
     }
 
     /// Same, with custom login limits (tests).
@@ -101,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::router())
         .merge(dossiers::router())
         .merge(reports::router())
+        .merge(sensing::router())
         .merge(units::router())
         .merge(audit::router())
         .fallback(not_found)

@@ -29,6 +29,15 @@ use filter_sql::{SqlBuilder, reads_own_properties_only, to_micros};
 pub struct StaEntity {
     pub id: i64,
     pub json: Map<String, Value>,
+    /// The id each to-one navigation property points at (`Datastream`, `Thing`…), `None` when unset.
+    pub refs: Vec<(&'static str, Option<i64>)>,
+}
+
+impl StaEntity {
+    /// The id a to-one navigation property points at.
+    pub fn reference(&self, navigation: &str) -> Option<i64> {
+        self.refs.iter().find(|(n, _)| *n == navigation).and_then(|(_, id)| *id)
+    }
 }
 
 /// Where a keyset page continues: the last row's order key and id.
@@ -412,6 +421,11 @@ fn select_list(set: EntitySet, alias: &str) -> String {
             _ => cols.push(format!("{alias}.{}", f.column)),
         }
     }
+    for nav in set.navigations() {
+        if let NavKind::ToOne { column } = nav.kind {
+            cols.push(format!("{alias}.{column}"));
+        }
+    }
     cols.join(", ")
 }
 
@@ -454,7 +468,14 @@ fn decode_entity<R: RowGet>(set: EntitySet, row: &R) -> StoreResult<StaEntity> {
         }
         json.insert(f.name.to_owned(), v);
     }
-    Ok(StaEntity { id, json })
+    let mut refs = Vec::new();
+    for nav in set.navigations() {
+        if let NavKind::ToOne { .. } = nav.kind {
+            refs.push((nav.name, row.int(i)?));
+            i += 1;
+        }
+    }
+    Ok(StaEntity { id, json, refs })
 }
 
 /// The restriction a parent puts on a collection, rows aliased `t`.
@@ -531,8 +552,33 @@ fn props_to_columns(
                 out.push((f.column, Param::Int(instant_micros(f.name, v)?)));
             }
             FieldKind::Derived => {}
-            // Observations are written by `insert_observations`.
-            FieldKind::PhenomenonTime | FieldKind::Result | FieldKind::Interval => {}
+            // Observations are created by `insert_observations`; these arms serve PATCH and PUT.
+            FieldKind::PhenomenonTime => {
+                let t = time_value(f.name, v)?;
+                let end = match t {
+                    TimeValue::Interval { end, .. } => Some(to_micros(end.with_timezone(&Utc))),
+                    TimeValue::Instant(_) => None,
+                };
+                out.push(("phenomenon_time", Param::Int(Some(to_micros(t.start().with_timezone(&Utc))))));
+                out.push(("phenomenon_time_end", Param::Int(end)));
+            }
+            FieldKind::Result => {
+                let (n, t, j) = match ResultValue::from_json(v) {
+                    ResultValue::Number(n) => (Some(n), None, None),
+                    ResultValue::Text(t) => (None, Some(t), None),
+                    ResultValue::Json(j) => (None, None, j),
+                };
+                out.push(("result_number", Param::Float(n)));
+                out.push(("result_text", Param::Text(t)));
+                out.push(("result_json", Param::Text(j)));
+            }
+            FieldKind::Interval => match v {
+                Value::Null => out.push((f.column, Param::Text(None))),
+                v => match time_value(f.name, v)? {
+                    t @ TimeValue::Interval { .. } => out.push((f.column, Param::Text(Some(t.to_string())))),
+                    TimeValue::Instant(_) => return Err(bad_type(f.name, "một khoảng thời gian", "an interval")),
+                },
+            },
         }
     }
     Ok(out)

@@ -9,4 +9,5 @@ mod dossiers;
 mod identity;
 mod reports;
 mod shell;
+mod sta;
 mod units;
