@@ -59,6 +59,12 @@ pub struct ServeArgs {
     /// Load the demo data when it is not loaded yet, and print the demo accounts.
     #[arg(long)]
     pub demo: bool,
+    /// Subscribe to this MQTT broker for SensorThings Observations (`mqtt://host:port`); off when absent.
+    #[arg(long, value_name = "URL", env = "SMARTCITY_MQTT_URL")]
+    pub mqtt_url: Option<String>,
+    /// MQTT client id (a stable id keeps the broker session, and unacknowledged messages, across restarts).
+    #[arg(long, value_name = "ID", default_value = "smartcity", env = "SMARTCITY_MQTT_CLIENT_ID")]
+    pub mqtt_client_id: String,
 }
 
 /// `smartcity demo`.

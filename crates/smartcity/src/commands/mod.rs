@@ -71,7 +71,7 @@ fn init_tracing() {
 
 async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve::serve(&settings, args.demo).await?,
+        Command::Serve(args) => serve::serve(&settings, &args).await?,
         Command::Migrate(_) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
             store.close().await;

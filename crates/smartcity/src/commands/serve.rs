@@ -12,8 +12,10 @@ use smartcity_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
 use super::{Open, database_label, open_store};
+use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::demo;
+use smartcity_web::sensing::mqtt::MqttConfig;
 
 /// How long requests in flight may take to finish after a shutdown signal before their
 /// connections are dropped (long-lived streams would otherwise hold the process forever).
@@ -25,7 +27,8 @@ const OUTBOX_EVERY: Duration = Duration::from_secs(2);
 /// Most outbox events delivered per round.
 const OUTBOX_BATCH: i64 = 100;
 
-pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
+pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
+    let with_demo = args.demo;
     let store = open_store(settings, Open::CreateIfMissing).await?;
     tracing::info!(database = %database_label(settings), "database ready");
     if with_demo && demo::load_demo(&store).await.context("loading the demo data")? {
@@ -36,6 +39,15 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
         store.clone(),
         WebConfig { secure_cookies: settings.secure_cookies, session_hours: settings.session_hours },
     );
+    let mqtt = match &args.mqtt_url {
+        Some(url) => {
+            let mut config = MqttConfig::new(url);
+            config.client_id = args.mqtt_client_id.clone();
+            tracing::info!(%url, "MQTT ingest on");
+            Some(smartcity_web::sensing::mqtt::spawn(state.clone(), config).context("starting MQTT ingest")?)
+        }
+        None => None,
+    };
     let app = smartcity_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -69,6 +81,9 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
     }
     if let Err(err) = outbox.await {
         tracing::warn!(error = %err, "the notification task ended abnormally");
+    }
+    if let Some(mqtt) = mqtt {
+        mqtt.abort();
     }
     store.close().await;
     tracing::info!("stopped");

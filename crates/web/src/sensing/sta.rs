@@ -318,7 +318,8 @@ fn parse_body(body: &[u8]) -> StaResult<Value> {
     Ok(nfc_json(v))
 }
 
-fn nfc_json(v: Value) -> Value {
+/// NFC-normalises every string (and key) of a JSON value.
+pub(crate) fn nfc_json(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(smartcity_domain::text::nfc(&s)),
         Value::Array(a) => Value::Array(a.into_iter().map(nfc_json).collect()),

@@ -10,4 +10,5 @@ mod identity;
 mod reports;
 mod shell;
 mod sta;
+mod sta_mqtt;
 mod units;
