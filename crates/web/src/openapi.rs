@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{dossiers, identity, units};
+use crate::{dossiers, identity, sensing, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -18,13 +18,15 @@ use crate::{dossiers, identity, units};
         units::api_list, units::api_get, units::api_locate,
         dossiers::api::list_procedures, dossiers::api::get_procedure, dossiers::api::submit, dossiers::api::get_dossier,
         dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
+        sensing::environment::api_aqi, sensing::environment::api_rivers,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
     tags((name = "identity", description = "Accounts, sessions, e-cards"),
          (name = "units", description = "Administrative units and agencies of Huế"),
          (name = "dossiers", description = "One-stop public services: procedures, dossiers, lookup, QĐ 766 indices"),
-         (name = "calendar", description = "Working days, public holidays and due dates")),
+         (name = "calendar", description = "Working days, public holidays and due dates"),
+         (name = "sensing", description = "Air quality (VN_AQI) and river levels against flood alarm levels")),
 )]
 pub struct ApiDoc;
 

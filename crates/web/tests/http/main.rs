@@ -6,6 +6,7 @@
 
 mod app;
 mod dossiers;
+mod environment;
 mod identity;
 mod reports;
 mod shell;

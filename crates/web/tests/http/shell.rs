@@ -156,6 +156,8 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/indices",
         "GET /api/v1/calendar/holidays",
         "GET /api/v1/calendar/due-date",
+        "GET /api/v1/environment/aqi",
+        "GET /api/v1/environment/rivers",
     ]
     .into_iter()
     .map(String::from)
