@@ -32,6 +32,8 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Feed the demo sensors live readings (diurnal air quality; `--storm` raises the rivers past BĐ2).
+    Simulate(SimulateArgs),
 }
 
 /// Where the database is; shared by every command that opens it.
@@ -65,6 +67,28 @@ pub struct ServeArgs {
     /// MQTT client id (a stable id keeps the broker session, and unacknowledged messages, across restarts).
     #[arg(long, value_name = "ID", default_value = "smartcity", env = "SMARTCITY_MQTT_CLIENT_ID")]
     pub mqtt_client_id: String,
+    /// Run the demo sensor simulator inside the server (a round every 10 seconds).
+    #[arg(long)]
+    pub simulate: bool,
+    /// With --simulate: the storm scenario (Kim Long rises past BĐ2).
+    #[arg(long)]
+    pub storm: bool,
+}
+
+/// `smartcity simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The storm scenario: rivers rise 0.6 m a round; Kim Long passes BĐ2 on the third round.
+    #[arg(long)]
+    pub storm: bool,
+    /// Stop after this many rounds (runs until interrupted otherwise).
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u32>,
+    /// Seconds between rounds.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    pub every: u64,
 }
 
 /// `smartcity demo`.
@@ -197,6 +221,7 @@ impl Command {
             Command::Export(a) => &a.db,
             Command::Import(a) => &a.db,
             Command::Audit(AuditCommand::Verify(db)) => db,
+            Command::Simulate(a) => &a.db,
         }
     }
 }

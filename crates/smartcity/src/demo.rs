@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod dossiers;
+pub mod sensing;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
@@ -57,7 +58,9 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-const STAGES: [&str; 4] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE];
+/// Sensors, gauges, cameras, wifi and lights with 24 hours of readings.
+const SENSING_STAGE: &str = "hue.sensing";
+const STAGES: [&str; 5] = [BASE_STAGE, CATALOGUE_STAGE, DOSSIERS_STAGE, REPORTS_STAGE, SENSING_STAGE];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
 const REPORT_CATEGORIES: &str = include_str!("../seed/feedback-categories.json");
@@ -355,6 +358,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
             .await
             .context("loading the field-report categories")?;
         mark_stage_loaded(store, &ctx, REPORTS_STAGE, json!({"categories": categories})).await?;
+    }
+    if !stage_loaded(store, SENSING_STAGE).await? {
+        let observations = sensing::load(store).await.context("loading the demo sensors")?;
+        mark_stage_loaded(store, &ctx, SENSING_STAGE, json!({"observations": observations})).await?;
     }
     Ok(true)
 }

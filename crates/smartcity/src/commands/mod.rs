@@ -89,6 +89,14 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Export(args) => dump::export(&settings, args).await?,
         Command::Import(args) => dump::import(&settings, args).await?,
         Command::Audit(AuditCommand::Verify(_)) => return audit::verify(&settings).await,
+        Command::Simulate(args) => {
+            let store = open_store(&settings, Open::CreateIfMissing).await?;
+            let state = smartcity_web::AppState::new(store.clone(), smartcity_web::WebConfig::default());
+            let done =
+                serve::simulate(&state, args.storm, args.rounds, std::time::Duration::from_secs(args.every)).await;
+            store.close().await;
+            done?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,16 @@ pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Resu
         }
         None => None,
     };
+    let simulator = args.simulate.then(|| {
+        let state = state.clone();
+        let storm = args.storm;
+        tokio::spawn(async move {
+            if let Err(e) = simulate(&state, storm, None, SIMULATE_EVERY).await {
+                tracing::warn!(error = %e, "the sensor simulator stopped");
+            }
+        })
+    });
+    let device_state = state.clone();
     let app = smartcity_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -59,6 +69,7 @@ pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Resu
     }
 
     let (stopping, stop_requested) = watch::channel(false);
+    let devices = tokio::spawn(watch_devices(device_state, stop_requested.clone()));
     let purge = tokio::spawn(purge_expired_sessions_hourly(store.clone(), stop_requested.clone()));
     let outbox = tokio::spawn(deliver_notifications(store.clone(), stop_requested.clone()));
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
@@ -82,12 +93,52 @@ pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Resu
     if let Err(err) = outbox.await {
         tracing::warn!(error = %err, "the notification task ended abnormally");
     }
-    if let Some(mqtt) = mqtt {
-        mqtt.abort();
+    for task in [mqtt, simulator].into_iter().flatten() {
+        task.abort();
     }
+    devices.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the simulator started by `serve --simulate` sends a round of readings.
+const SIMULATE_EVERY: Duration = Duration::from_secs(10);
+/// How often device silence is checked.
+const DEVICES_EVERY: Duration = Duration::from_secs(60);
+
+/// Feeds the demo sensors: a round of readings every `every`, `rounds` times (forever when `None`).
+pub(super) async fn simulate(
+    state: &AppState,
+    storm: bool,
+    rounds: Option<u32>,
+    every: Duration,
+) -> anyhow::Result<()> {
+    let streams = demo::sensing::demo_streams(&state.store).await?;
+    anyhow::ensure!(!streams.is_empty(), "no demo sensors in this database; run `smartcity demo` first");
+    let mut round = 0;
+    loop {
+        let n = demo::sensing::simulate_tick(state, &streams, round, storm).await?;
+        tracing::info!(round, readings = n, storm, "simulated sensor round");
+        round += 1;
+        if rounds.is_some_and(|r| round >= r) {
+            return Ok(());
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Raises (or clears) `device_silent` alarms every minute until shutdown.
+async fn watch_devices(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = smartcity_web::sensing::alarms::check_devices(&state, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "device check failed");
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(DEVICES_EVERY) => {}
+        }
+    }
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (systemd, containers).

@@ -179,6 +179,15 @@ impl ResultValue {
         }
     }
 
+    /// The result as JSON, as it was most likely sent.
+    pub fn to_value(&self) -> Value {
+        match self {
+            ResultValue::Number(n) => Self::to_json(Some(*n), None, None),
+            ResultValue::Text(t) => Value::String(t.clone()),
+            ResultValue::Json(j) => Self::to_json(None, None, j.clone()),
+        }
+    }
+
     fn to_json(number: Option<f64>, text: Option<String>, json: Option<String>) -> Value {
         if let Some(n) = number {
             // Whole numbers come back as integers, as they were most likely sent.

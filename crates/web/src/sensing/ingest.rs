@@ -49,11 +49,7 @@ pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> 
 
 /// The JSON of a result as it was sent.
 pub fn result_json(r: &ResultValue) -> Value {
-    match r {
-        ResultValue::Number(n) => json!(n),
-        ResultValue::Text(t) => json!(t),
-        ResultValue::Json(j) => j.as_deref().and_then(|j| serde_json::from_str(j).ok()).unwrap_or(Value::Null),
-    }
+    r.to_value()
 }
 
 /// An Observation as published on MQTT receive topics (OGC 18-088 §14.2: the entity's JSON).
