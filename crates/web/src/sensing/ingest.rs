@@ -32,7 +32,7 @@ pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> 
         }
     }
     let ids = state.store.insert_observations(&rows).await?;
-    for (row, id) in rows.iter().zip(&ids) {
+    for (row, id) in rows.iter().zip(&ids).filter(|_| state.sensing.publishing()) {
         if let Some(id) = id {
             state.sensing.publish(Outgoing {
                 topic: format!("v1.1/Datastreams({})/Observations", row.datastream_id),

@@ -28,6 +28,11 @@ impl SensingRuntime {
         let _ = self.publisher.set(tx);
     }
 
+    /// Whether new Observations are published (an MQTT broker is configured).
+    pub fn publishing(&self) -> bool {
+        self.publisher.get().is_some()
+    }
+
     /// Hands a message to the publisher without waiting: when its queue is full the message is dropped and
     /// counted (`sensing_mqtt_publish_dropped_total`), so a slow broker never holds up ingest.
     pub fn publish(&self, message: mqtt::Outgoing) {
