@@ -2,7 +2,7 @@
 // VN_AQI with its band colour (and readable text on it), and both river gauges against their alarm levels.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PHONE, checkCommon, checkNoHorizontalScroll, screenshot, url, visit, withBrowser } from './lib.mjs';
+import { PHONE, checkCommon, checkNoHorizontalScroll, clickAndWait, screenshot, url, visit, withBrowser } from './lib.mjs';
 
 const BAND_COLOURS = ['#00e400', '#ffff00', '#ff7e00', '#ff0000', '#8f3f97', '#7e0023'];
 
@@ -12,8 +12,7 @@ test('visitor on a phone sees every station AQI with its colour', { timeout: 120
 
   await withBrowser('k-environment-phone', { viewport: PHONE, mobile: true }, async (page) => {
     await visit(page, '/');
-    await page.locator('a#nav-environment').click();
-    await page.waitForLoadState('load');
+    await clickAndWait(page, 'a#nav-environment');
     await checkCommon(page, { lang: 'vi' });
     await checkNoHorizontalScroll(page, PHONE.width);
 
