@@ -135,7 +135,7 @@ with open(sys.argv[1], "w") as f:
         f.write('{"phenomenonTime":"%s","result":%d}\n' % (t, i % 300))
 PY
 start=$(date +%s.%N)
-mosquitto_pub -h 127.0.0.1 -q 1 -i "$client_id-pub" -t "v1.1/Datastreams($ds_mqtt)/Observations" -l <"$work/mqtt.txt"
+mosquitto_pub -h 127.0.0.1 -q 1 -M 100 -i "$client_id-pub" -t "v1.1/Datastreams($ds_mqtt)/Observations" -l <"$work/mqtt.txt"
 deadline=$((SECONDS + 120))
 while (($(count_of "$ds_mqtt") < MQTT_MESSAGES && SECONDS < deadline)); do sleep 0.05; done
 end=$(date +%s.%N)

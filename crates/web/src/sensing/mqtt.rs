@@ -49,12 +49,21 @@ pub struct MqttConfig {
     pub topic_prefix: String,
     /// Capacity of the queue between the network and the database writer.
     pub queue: usize,
+    /// Keep the broker session (and the unacknowledged messages in it) across reconnects and restarts; tests
+    /// with throw-away client ids turn it off so the broker does not keep their sessions forever.
+    pub persistent_session: bool,
 }
 
 impl MqttConfig {
     /// Defaults for `url`.
     pub fn new(url: &str) -> Self {
-        MqttConfig { url: url.to_owned(), client_id: "smartcity".into(), topic_prefix: String::new(), queue: 10_000 }
+        MqttConfig {
+            url: url.to_owned(),
+            client_id: "smartcity".into(),
+            topic_prefix: String::new(),
+            queue: 10_000,
+            persistent_session: true,
+        }
     }
 }
 
@@ -101,7 +110,11 @@ fn observation_of(prefix: &str, p: &Publish) -> Result<Option<NewObservation>, S
 pub fn spawn(state: AppState, config: MqttConfig) -> anyhow::Result<JoinHandle<()>> {
     let (host, port) = host_port(&config.url)?;
     let mut options = MqttOptions::new(config.client_id.clone(), host, port);
-    options.set_keep_alive(Duration::from_secs(30)).set_clean_session(false).set_manual_acks(true).set_inflight(1_000);
+    options
+        .set_keep_alive(Duration::from_secs(30))
+        .set_clean_session(!config.persistent_session)
+        .set_manual_acks(true)
+        .set_inflight(1_000);
     let (client, eventloop) = AsyncClient::new(options, 10_000);
     let (to_writer, from_network) = mpsc::channel::<Publish>(config.queue.max(1));
     let (to_publisher, outgoing) = mpsc::channel::<Outgoing>(config.queue.max(1));

@@ -80,6 +80,7 @@ async fn observations_published_over_mqtt_are_stored_once_and_garbage_is_dropped
     let prefix = format!("{}/", unique("t"));
     let mut config = MqttConfig::new(BROKER);
     config.client_id = unique("sc");
+    config.persistent_session = false;
     config.topic_prefix = prefix.clone();
     let worker = spawn(state, config).unwrap();
     let (device, _) = client(&unique("device"));
@@ -126,6 +127,7 @@ async fn new_observations_are_published_on_the_receive_topic() {
     let prefix = format!("{}/", unique("r"));
     let mut config = MqttConfig::new(BROKER);
     config.client_id = unique("sc");
+    config.persistent_session = false;
     config.topic_prefix = prefix.clone();
     let worker = spawn(state.clone(), config).unwrap();
     let (watcher, mut received) = client(&unique("watcher"));
@@ -158,6 +160,7 @@ async fn a_missing_broker_is_retried_without_ending_the_worker() {
     let state = AppState::new(store.store(), WebConfig::default());
     let mut config = MqttConfig::new("mqtt://127.0.0.1:1");
     config.client_id = unique("sc");
+    config.persistent_session = false;
     let worker = spawn(state, config).unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(!worker.is_finished());
