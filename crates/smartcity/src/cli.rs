@@ -35,6 +35,8 @@ pub enum Command {
     /// Open311 partner API keys (created by an administrator; the secret is printed once, stored hashed).
     #[command(subcommand, name = "open311-key")]
     Open311Key(Open311KeyCommand),
+    /// Feed the demo sensors live readings (diurnal air quality; `--storm` raises the rivers past BĐ2).
+    Simulate(SimulateArgs),
 }
 
 /// Where the database is; shared by every command that opens it.
@@ -62,6 +64,34 @@ pub struct ServeArgs {
     /// Load the demo data when it is not loaded yet, and print the demo accounts.
     #[arg(long)]
     pub demo: bool,
+    /// Subscribe to this MQTT broker for SensorThings Observations (`mqtt://host:port`); off when absent.
+    #[arg(long, value_name = "URL", env = "SMARTCITY_MQTT_URL")]
+    pub mqtt_url: Option<String>,
+    /// MQTT client id (a stable id keeps the broker session, and unacknowledged messages, across restarts).
+    #[arg(long, value_name = "ID", default_value = "smartcity", env = "SMARTCITY_MQTT_CLIENT_ID")]
+    pub mqtt_client_id: String,
+    /// Run the demo sensor simulator inside the server (a round every 10 seconds).
+    #[arg(long)]
+    pub simulate: bool,
+    /// With --simulate: the storm scenario (Kim Long rises past BĐ2).
+    #[arg(long)]
+    pub storm: bool,
+}
+
+/// `smartcity simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The storm scenario: rivers rise 0.6 m a round; Kim Long passes BĐ2 on the third round.
+    #[arg(long)]
+    pub storm: bool,
+    /// Stop after this many rounds (runs until interrupted otherwise).
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u32>,
+    /// Seconds between rounds.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    pub every: u64,
 }
 
 /// `smartcity demo`.
@@ -234,6 +264,7 @@ impl Command {
             Command::Open311Key(Open311KeyCommand::Add(a)) => &a.db,
             Command::Open311Key(Open311KeyCommand::List(db)) => db,
             Command::Open311Key(Open311KeyCommand::Revoke(a)) => &a.db,
+            Command::Simulate(a) => &a.db,
         }
     }
 }

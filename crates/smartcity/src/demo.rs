@@ -15,6 +15,7 @@ mod payments;
 pub mod portal;
 mod report_samples;
 mod reports;
+pub mod sensing;
 mod synthetic;
 
 pub use catalogue::BIRTH_REGISTRATION;
@@ -62,7 +63,8 @@ const CATALOGUE_STAGE: &str = "hue.catalogue";
 /// The demo dossiers.
 const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
-/// Unit sites, articles, heritage places, Q&A and the flood warning.
+/// Sensors, gauges, cameras, wifi and lights with 24 hours of readings.
+const SENSING_STAGE: &str = "hue.sensing";
 /// Fees, the receipt series, payments online and at the desk, a refund.
 const PAYMENTS_STAGE: &str = "hue.payments";
 /// Three years of synthetic dossier history across every ward, so the transparency pages rank real
@@ -76,8 +78,9 @@ const REPORTS_DEMO_STAGE: &str = "hue.reports";
 pub const DEMO_REPORTS: u64 = 240;
 /// Field reports in every status, for the reporting pages and the map.
 const REPORT_SAMPLES_STAGE: &str = "hue.report_samples";
+/// Unit sites, articles, heritage places, Q&A and the flood warning.
 const PORTAL_STAGE: &str = "hue.portal";
-const STAGES: [&str; 9] = [
+const STAGES: [&str; 10] = [
     BASE_STAGE,
     CATALOGUE_STAGE,
     DOSSIERS_STAGE,
@@ -87,6 +90,7 @@ const STAGES: [&str; 9] = [
     REPORT_SAMPLES_STAGE,
     REPORTS_DEMO_STAGE,
     PORTAL_STAGE,
+    SENSING_STAGE,
 ];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
@@ -421,6 +425,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     if !stage_loaded(store, PORTAL_STAGE).await? {
         let articles = portal::load(store, &ctx).await.context("loading the portal demo")?;
         mark_stage_loaded(store, &ctx, PORTAL_STAGE, json!({"articles": articles})).await?;
+    }
+    if !stage_loaded(store, SENSING_STAGE).await? {
+        let observations = sensing::load(store).await.context("loading the demo sensors")?;
+        mark_stage_loaded(store, &ctx, SENSING_STAGE, json!({"observations": observations})).await?;
     }
     Ok(true)
 }

@@ -29,6 +29,7 @@ pub mod procedures;
 pub mod reports;
 pub mod reports_bulk;
 pub mod reports_handling;
+pub mod sensing;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -45,6 +46,7 @@ pub use portal::PortalStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
+pub use sensing::{AlarmStore, SensingStore};
 pub use sessions::SessionStore;
 pub use units::UnitStore;
 
@@ -186,6 +188,9 @@ const SQLITE_IRREGULAR_INDEXES: &[(&str, &str)] = &[
         "portal_warning_subscriptions.account_id, portal_warning_subscriptions.ward_code",
         "portal_warning_subscriptions_pkey",
     ),
+    ("alarms.id", "alarms_pkey"),
+    ("alarm_events.id", "alarm_events_pkey"),
+    ("sta_observations.id", "sta_observations_pkey"),
 ];
 
 /// Result of every store call.

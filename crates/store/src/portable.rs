@@ -300,6 +300,54 @@ portable_tables! {
         doc_key: String, kind: String, unit_code: Option<String>, title_vi: String, title_en: String, excerpt: String,
         url: String, title_folded: String, body_folded: String, published_at: DateTime<Utc>,
     }
+    sta_things: StaThingDumpRow order "id" {
+        id: i64, name: String, description: String, properties: Option<String>,
+    }
+    sta_locations: StaLocationDumpRow order "id" {
+        id: i64, name: String, description: String, encoding_type: String, location: String,
+        properties: Option<String>,
+    }
+    sta_thing_locations: StaThingLocationDumpRow order "thing_id, location_id" {
+        thing_id: i64, location_id: i64,
+    }
+    sta_historical_locations: StaHistoricalLocationDumpRow order "id" {
+        id: i64, thing_id: i64, time: i64,
+    }
+    sta_historical_location_locations: StaHistoricalLocationLocationDumpRow order "historical_location_id, location_id" {
+        historical_location_id: i64, location_id: i64,
+    }
+    sta_sensors: StaSensorDumpRow order "id" {
+        id: i64, name: String, description: String, encoding_type: String, metadata: String,
+        properties: Option<String>,
+    }
+    sta_observed_properties: StaObservedPropertyDumpRow order "id" {
+        id: i64, name: String, definition: String, description: String, properties: Option<String>,
+    }
+    sta_datastreams: StaDatastreamDumpRow order "id" {
+        id: i64, name: String, description: String, unit_of_measurement: String, observation_type: String,
+        observed_area: Option<String>, properties: Option<String>, thing_id: i64, sensor_id: i64,
+        observed_property_id: i64,
+    }
+    sta_features: StaFeatureDumpRow order "id" {
+        id: i64, name: String, description: String, encoding_type: String, feature: String,
+        properties: Option<String>, from_location_id: Option<i64>,
+    }
+    sta_observations: StaObservationDumpRow order "id" {
+        id: i64, datastream_id: i64, phenomenon_time: i64, phenomenon_time_end: Option<i64>,
+        result_number: Option<f64>, result_text: Option<String>, result_json: Option<String>,
+        result_time: Option<i64>, result_quality: Option<String>, valid_time: Option<String>,
+        parameters: Option<String>, feature_id: Option<i64>, dedup_key: Option<String>,
+    }
+    alarms: AlarmDumpRow order "id" {
+        id: Uuid, originator: String, originator_name: String, alarm_type: String, severity: String,
+        acknowledged: bool, cleared: bool, start_ts: DateTime<Utc>, end_ts: DateTime<Utc>,
+        ack_ts: Option<DateTime<Utc>>, clear_ts: Option<DateTime<Utc>>, assignee: Option<String>,
+        assign_ts: Option<DateTime<Utc>>, details: String, updated_at: DateTime<Utc>,
+    }
+    alarm_events: AlarmEventDumpRow order "id" {
+        id: Uuid, alarm_id: Uuid, at: DateTime<Utc>, action: String, actor: Option<String>, comment: String,
+        details: String,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,
@@ -369,7 +417,22 @@ impl Store {
             return Err(StoreError::Dump(format!("the audit chain in the dump is broken: {broken}")));
         }
         dump.tables.units = order_units_for_insert(std::mem::take(&mut dump.tables.units))?;
-        self.write_tables(&dump.tables).await
+        self.write_tables(&dump.tables).await?;
+        self.resume_identity_sequences().await
+    }
+
+    /// PostgreSQL identity columns do not move when rows arrive with their ids (an import); set each sequence
+    /// past the largest id so the next insert does not collide. SQLite takes `MAX(rowid) + 1` by itself.
+    async fn resume_identity_sequences(&self) -> StoreResult<()> {
+        if let crate::Db::Postgres { pool } = &self.db {
+            for table in crate::sensing::model::EntitySet::ALL.map(|s| s.table()) {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -16,6 +16,7 @@ pub mod passwords;
 pub mod payments;
 pub mod portal;
 pub mod reports;
+pub mod sensing;
 pub mod shell;
 pub mod transparency;
 pub mod units;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Live changes fanned out to the operations-centre dashboards.
     pub live: Arc<operations::live::LiveHub>,
+    /// Sensing's live parts (the MQTT publisher).
+    pub sensing: Arc<sensing::SensingRuntime>,
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
             live: Arc::new(operations::live::LiveHub::new()),
+            sensing: Arc::new(sensing::SensingRuntime::default()),
         }
     }
 
@@ -125,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dossiers::router())
         .merge(reports::router())
         .merge(payments::router())
+        .merge(sensing::router())
         .merge(units::router())
         .merge(audit::router())
         .merge(transparency::router())

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiErrorBody;
-use crate::{dossiers, identity, operations, payments, portal, transparency, units};
+use crate::{dossiers, identity, operations, payments, portal, sensing, transparency, units};
 
 /// The document.
 #[derive(OpenApi)]
@@ -22,6 +22,7 @@ use crate::{dossiers, identity, operations, payments, portal, transparency, unit
         operations::summary, operations::events,
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
         portal::search::api,
+        sensing::environment::api_aqi, sensing::environment::api_rivers,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
@@ -33,7 +34,8 @@ use crate::{dossiers, identity, operations, payments, portal, transparency, unit
          (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas"),
          (name = "payments", description = "Fees paid online (VNPay 2.1.0) or at the desk, e-receipts and their verification. \
             Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only)."),
-         (name = "portal", description = "The one search box over the unit sites and the procedure catalogue")),
+         (name = "portal", description = "The one search box over the unit sites and the procedure catalogue"),
+         (name = "sensing", description = "Air quality (VN_AQI) and river levels against flood alarm levels")),
 )]
 pub struct ApiDoc;
 

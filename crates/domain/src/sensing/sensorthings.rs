@@ -14,6 +14,7 @@ pub mod data_array;
 pub mod eval;
 pub mod filter;
 pub mod geometry;
+pub mod observation_type;
 pub mod query;
 pub mod temporal;
 

@@ -72,7 +72,7 @@ fn init_tracing() {
 
 async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve::serve(&settings, args.demo).await?,
+        Command::Serve(args) => serve::serve(&settings, &args).await?,
         Command::Migrate(_) => {
             let store = open_store(&settings, Open::CreateIfMissing).await?;
             store.close().await;
@@ -93,6 +93,14 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Open311Key(Open311KeyCommand::Add(args)) => open311_keys::add(&settings, &args.name).await?,
         Command::Open311Key(Open311KeyCommand::List(_)) => open311_keys::list(&settings).await?,
         Command::Open311Key(Open311KeyCommand::Revoke(args)) => open311_keys::revoke(&settings, args.id).await?,
+        Command::Simulate(args) => {
+            let store = open_store(&settings, Open::CreateIfMissing).await?;
+            let state = smartcity_web::AppState::new(store.clone(), smartcity_web::WebConfig::default());
+            let done =
+                serve::simulate(&state, args.storm, args.rounds, std::time::Duration::from_secs(args.every)).await;
+            store.close().await;
+            done?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

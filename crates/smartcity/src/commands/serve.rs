@@ -13,8 +13,10 @@ use smartcity_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
 use super::{Open, database_label, open_store};
+use crate::cli::ServeArgs;
 use crate::config::Settings;
 use crate::demo;
+use smartcity_web::sensing::mqtt::MqttConfig;
 
 /// How long requests in flight may take to finish after a shutdown signal before their
 /// connections are dropped (long-lived streams would otherwise hold the process forever).
@@ -28,7 +30,8 @@ const OUTBOX_BATCH: i64 = 100;
 /// Outbox rounds between two sweeps of expired payments (30 × 2 s = one minute).
 const PAYMENT_EXPIRY_ROUNDS: u64 = 30;
 
-pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Result<()> {
+pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
+    let with_demo = args.demo;
     let store = open_store(settings, Open::CreateIfMissing).await?;
     tracing::info!(database = %database_label(settings), "database ready");
     if with_demo && demo::load_demo(&store).await.context("loading the demo data")? {
@@ -44,6 +47,25 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
             map_tiles_url: settings.map_tiles_url.clone(),
         },
     );
+    let mqtt = match &args.mqtt_url {
+        Some(url) => {
+            let mut config = MqttConfig::new(url);
+            config.client_id = args.mqtt_client_id.clone();
+            tracing::info!(%url, "MQTT ingest on");
+            Some(smartcity_web::sensing::mqtt::spawn(state.clone(), config).context("starting MQTT ingest")?)
+        }
+        None => None,
+    };
+    let simulator = args.simulate.then(|| {
+        let state = state.clone();
+        let storm = args.storm;
+        tokio::spawn(async move {
+            if let Err(e) = simulate(&state, storm, None, SIMULATE_EVERY).await {
+                tracing::warn!(error = %e, "the sensor simulator stopped");
+            }
+        })
+    });
+    let device_state = state.clone();
     let app = smartcity_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -55,6 +77,7 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
     }
 
     let (stopping, stop_requested) = watch::channel(false);
+    let devices = tokio::spawn(watch_devices(device_state, stop_requested.clone()));
     let purge = tokio::spawn(purge_expired_sessions_hourly(store.clone(), stop_requested.clone()));
     let relay = match &settings.smtp_url {
         Some(url) => Some(crate::mail::SmtpRelay::new(url, &settings.mail_from)?),
@@ -85,9 +108,52 @@ pub(super) async fn serve(settings: &Settings, with_demo: bool) -> anyhow::Resul
     if let Err(err) = outbox.await {
         tracing::warn!(error = %err, "the notification task ended abnormally");
     }
+    for task in [mqtt, simulator].into_iter().flatten() {
+        task.abort();
+    }
+    devices.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the simulator started by `serve --simulate` sends a round of readings.
+const SIMULATE_EVERY: Duration = Duration::from_secs(10);
+/// How often device silence is checked.
+const DEVICES_EVERY: Duration = Duration::from_secs(60);
+
+/// Feeds the demo sensors: a round of readings every `every`, `rounds` times (forever when `None`).
+pub(super) async fn simulate(
+    state: &AppState,
+    storm: bool,
+    rounds: Option<u32>,
+    every: Duration,
+) -> anyhow::Result<()> {
+    let streams = demo::sensing::demo_streams(&state.store).await?;
+    anyhow::ensure!(!streams.is_empty(), "no demo sensors in this database; run `smartcity demo` first");
+    let mut round = 0;
+    loop {
+        let n = demo::sensing::simulate_tick(state, &streams, round, storm).await?;
+        tracing::info!(round, readings = n, storm, "simulated sensor round");
+        round += 1;
+        if rounds.is_some_and(|r| round >= r) {
+            return Ok(());
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Raises (or clears) `device_silent` alarms every minute until shutdown.
+async fn watch_devices(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = smartcity_web::sensing::alarms::check_devices(&state, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "device check failed");
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(DEVICES_EVERY) => {}
+        }
+    }
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or SIGTERM (systemd, containers).

@@ -18,6 +18,7 @@ mod portal;
 mod procedures;
 mod reports;
 mod reports_handling;
+mod sensing;
 mod sessions;
 mod units;
 

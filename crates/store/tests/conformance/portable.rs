@@ -96,6 +96,7 @@ async fn fill(store: &Store) {
     fill_one_stop_desk(store, &an, &clerk, &as_clerk).await;
     fill_field_reports(store, &an, &clerk).await;
     fill_portal(store, &an, &clerk).await;
+    super::sensing::fill_sensing(store).await;
 }
 
 /// The portal: sites, a legal document with its PDF and an illustration (published, so indexed), a heritage place
@@ -481,8 +482,8 @@ async fn assert_installation_works(store: &Store) {
     assert_eq!(store.day_adjustments().await.unwrap().len(), 2);
     assert_eq!(store.list_mail(10).await.unwrap().len(), 1);
     let pending = store.pending_events(10).await.unwrap();
-    // The desk's failed delivery, two of its events, and the field reports' two submissions, answer
-    // and deadline reminder.
+    // The desk's failed delivery, two of its events, the field reports' two submissions, answer and deadline
+    // reminder, and the sensing fixture's flood alarm.
     assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0]);
 
     let reports = store.reports(&ReportFilter { page: 1, page_size: 10, ..Default::default() }).await.unwrap();

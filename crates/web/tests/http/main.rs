@@ -6,6 +6,7 @@
 
 mod app;
 mod dossiers;
+mod environment;
 mod identity;
 mod open311;
 mod operations;
@@ -14,5 +15,7 @@ mod portal;
 mod reports;
 mod reports_pages;
 mod shell;
+mod sta;
+mod sta_mqtt;
 mod transparency;
 mod units;

@@ -165,6 +165,8 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/receipts/{series}/{number}",
         "GET /api/v1/receipts/verify/{code}",
         "GET /api/v1/search",
+        "GET /api/v1/environment/aqi",
+        "GET /api/v1/environment/rivers",
     ]
     .into_iter()
     .map(String::from)

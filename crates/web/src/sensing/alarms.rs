@@ -1,0 +1,249 @@
+//! The IOC operator's alarm page (`/ioc/canh-bao`): active alarms, most severe and longest waiting first, with
+//! acknowledge / assign-to-me / clear and a comment (each audited by the store), and the infrastructure devices by
+//! kind and ward with their online / late / offline state. A device whose last Observation is too old raises a
+//! `device_silent` alarm ([`check_devices`], run by the server every minute and on each view of the page).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use smartcity_domain::identity::Role;
+use smartcity_domain::operations::alarms::{AlarmCondition, AlarmSeverity, acknowledge, assign, clear};
+use smartcity_domain::sensing::sensorthings::parse_filter;
+use smartcity_store::sensing::alarms::{AlarmEvent, OperatorAction, StoredAlarm};
+use smartcity_store::sensing::{EntitySet, SensingStore, StaQuery};
+use smartcity_store::{AlarmStore, AuditContext, StoreError};
+use uuid::Uuid;
+
+use crate::shell::auth::{ClientIp, CurrentUser};
+use crate::shell::page::{PageContext, redirect, render};
+use crate::{AppError, AppResult, AppState};
+
+/// The alarm type a silent device raises.
+pub const SILENT_ALARM: &str = "device_silent";
+
+/// Routes of the alarm pages.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ioc/canh-bao", get(page)).route("/ioc/canh-bao/{id}", post(act))
+}
+
+/// Tình trạng kết nối: a device's state from the age of its last Observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DeviceState {
+    Online,
+    Late,
+    Offline,
+}
+
+/// Online up to 15 minutes after its last reading (the demo devices report every 10), late up to an hour,
+/// offline after that or when it never reported.
+pub fn device_state(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DeviceState {
+    match last.map(|t| now - t) {
+        Some(age) if age <= Duration::minutes(15) => DeviceState::Online,
+        Some(age) if age <= Duration::hours(1) => DeviceState::Late,
+        _ => DeviceState::Offline,
+    }
+}
+
+/// The kinds of things the IOC watches as infrastructure (the `kind` property of a Thing).
+pub const DEVICE_KINDS: [&str; 6] =
+    ["camera_site", "wifi_hotspot", "street_light_cabinet", "river_gauge", "rain_gauge", "air_quality_station"];
+
+/// A device as the page lists it.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub ward_code: String,
+    pub state: DeviceState,
+}
+
+/// Every device with its state; raises or clears its `device_silent` alarm as its state says.
+pub async fn check_devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>, StoreError> {
+    let latest = state.store.latest_observation_per_thing().await?;
+    let filter = parse_filter(
+        &DEVICE_KINDS.iter().map(|k| format!("properties/kind eq '{k}'")).collect::<Vec<_>>().join(" or "),
+    )?;
+    let mut q = StaQuery::all(EntitySet::Things, 5_000);
+    q.filter = Some(&filter);
+    let mut devices = Vec::new();
+    for t in state.store.sta_query(&q).await?.entities {
+        let p =
+            |k: &str| t.json.get("properties").and_then(|p| p.get(k)).and_then(Value::as_str).unwrap_or("").to_owned();
+        let last = latest.get(&t.id).copied().and_then(DateTime::from_timestamp_micros);
+        let device_state = device_state(last, now);
+        let name = t.json.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let condition = match device_state {
+            DeviceState::Offline => AlarmCondition::Raised {
+                severity: AlarmSeverity::Warning,
+                at: now,
+                details: json!({"last_observation": last, "kind": p("kind")}),
+            },
+            _ => AlarmCondition::Normal { at: now },
+        };
+        let ctx = AuditContext::system("sensing:device-rule");
+        state.store.evaluate_alarm(&ctx, &format!("Things({})", t.id), &name, SILENT_ALARM, condition).await?;
+        devices.push(Device { id: t.id, name, kind: p("kind"), ward_code: p("ward_code"), state: device_state });
+    }
+    Ok(devices)
+}
+
+/// One row of the counts table: kind, ward, online, late, offline.
+type CountRow = (String, String, usize, usize, usize);
+
+#[derive(Template)]
+#[template(path = "sensing/alarms.html")]
+struct AlarmsPage {
+    ctx: PageContext,
+    alarms: Vec<(StoredAlarm, Vec<AlarmEvent>)>,
+    counts: Vec<CountRow>,
+    show_cleared: bool,
+    done: bool,
+}
+
+impl AlarmsPage {
+    fn severity_label(&self, s: &AlarmSeverity) -> &'static str {
+        self.ctx.pick(s.label_vi(), s.label_en())
+    }
+
+    fn status_label(&self, a: &StoredAlarm) -> &'static str {
+        let s = a.alarm.status();
+        self.ctx.pick(s.label_vi(), s.label_en())
+    }
+
+    fn local(&self, t: &DateTime<Utc>) -> String {
+        self.ctx.datetime(t)
+    }
+
+    fn detail_text(&self, a: &StoredAlarm) -> String {
+        let d = &a.alarm.details;
+        match (d.get("water_level_m").and_then(Value::as_f64), d.get("level_vi").and_then(Value::as_str)) {
+            (Some(m), Some(vi)) => {
+                let label = self.ctx.pick(vi, d.get("level_en").and_then(Value::as_str).unwrap_or(vi));
+                format!("{m:.2} m · {label}")
+            }
+            _ => d.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+async fn require_ioc(state: &AppState, user: &CurrentUser) -> AppResult<()> {
+    user.require_any_role(state, &[Role::IocOperator, Role::Administrator]).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    all: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ctx: PageContext,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> AppResult<Response> {
+    require_ioc(&state, &user).await?;
+    let now = Utc::now();
+    let devices = check_devices(&state, now).await?;
+    let mut counts: BTreeMap<(String, String), (usize, usize, usize)> = BTreeMap::new();
+    for d in devices {
+        let c = counts.entry((d.kind, d.ward_code)).or_default();
+        match d.state {
+            DeviceState::Online => c.0 += 1,
+            DeviceState::Late => c.1 += 1,
+            DeviceState::Offline => c.2 += 1,
+        }
+    }
+    let show_cleared = q.all.is_some();
+    let mut alarms = Vec::new();
+    for a in state.store.list_alarms(!show_cleared, 200).await? {
+        let history = state.store.alarm_history(a.id).await?;
+        alarms.push((a, history));
+    }
+    Ok(render(&AlarmsPage {
+        ctx,
+        alarms,
+        counts: counts.into_iter().map(|((k, w), (on, late, off))| (k, w, on, late, off)).collect(),
+        show_cleared,
+        done: q.done.is_some(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ActionForm {
+    action: String,
+    #[serde(default)]
+    comment: String,
+    /// `updated_at` of the alarm as shown, so that a second operator's stale click is refused.
+    updated_at: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    require_ioc(&state, &user).await?;
+    let current = state.store.get_alarm(id).await?;
+    let expected = DateTime::parse_from_rfc3339(&form.updated_at).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        AppError::invalid_field(
+            "updated_at",
+            "alarm_stale",
+            "Trang đã cũ; hãy tải lại.",
+            "The page is stale; reload it.",
+        )
+    })?;
+    let now = smartcity_store::now();
+    let comment = smartcity_domain::text::clean_line(&form.comment);
+    let (action, new_state) = match form.action.as_str() {
+        "acknowledge" => (OperatorAction::Acknowledge, acknowledge(&current.alarm, now)?),
+        "assign" => (OperatorAction::Assign, assign(&current.alarm, Some(&user.0.account.display_name), now)?),
+        "clear" => (OperatorAction::Clear, clear(&current.alarm, now)?),
+        _ => {
+            return Err(AppError::new(
+                "alarm_action_unknown",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Thao tác không hợp lệ.",
+                "Unknown action.",
+            ));
+        }
+    };
+    let ctx = AuditContext::account(user.id(), ip);
+    match state.store.apply_operator_action(&ctx, id, expected, action, &new_state, &comment).await {
+        Ok(()) => Ok(redirect("/ioc/canh-bao?done=1")),
+        Err(StoreError::Conflict { .. }) => Err(AppError::new(
+            "alarm_changed",
+            StatusCode::CONFLICT,
+            "Cảnh báo vừa thay đổi (do người khác hoặc do quy tắc); hãy tải lại trang.",
+            "The alarm has just changed (by someone else or by its rule); reload the page.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_is_online_late_or_offline_by_the_age_of_its_last_reading() {
+        let now = Utc::now();
+        assert_eq!(device_state(Some(now - Duration::minutes(10)), now), DeviceState::Online);
+        assert_eq!(device_state(Some(now - Duration::minutes(40)), now), DeviceState::Late);
+        assert_eq!(device_state(Some(now - Duration::hours(2)), now), DeviceState::Offline);
+        assert_eq!(device_state(None, now), DeviceState::Offline);
+    }
+}
