@@ -37,9 +37,12 @@ export SMARTCITY_OPEN311_POSTS_PER_MINUTE=100000000
 build=1
 if [[ "${1:-}" == --no-build ]]; then build=0; fi
 
+# Debian's python3 (python3-pil is a Debian package; a pyenv python3 earlier on PATH would not see it).
+PY3=/usr/bin/python3
+[[ -x "$PY3" ]] || PY3=python3
 need=()
 command -v wrk >/dev/null || need+=(wrk)
-python3 -c 'import PIL' 2>/dev/null || need+=(python3-pil)
+"$PY3" -c 'import PIL' 2>/dev/null || need+=(python3-pil)
 if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -87,7 +90,7 @@ server_pid="$SC_PID"
 URL="$SC_URL"
 
 # A ~2 MB photo: a 3000 × 2000 picture with texture, JPEG quality chosen to land near 2,000,000 bytes.
-python3 - "$work/photo.jpg" <<'PY'
+"$PY3" - "$work/photo.jpg" <<'PY'
 import io, random, sys
 from PIL import Image, ImageDraw, ImageFilter
 random.seed(5)

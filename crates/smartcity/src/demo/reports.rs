@@ -4,9 +4,10 @@
 //! reports. They are written in batches (`ReportBulkStore`): one transaction and one audit record per few
 //! thousand reports, nobody notified.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use smartcity_domain::calendar::WorkingCalendar;
@@ -119,8 +120,10 @@ pub async fn generate(store: &Store, count: u64, span_days: i64) -> anyhow::Resu
     let mut rng = StdRng::seed_from_u64(rand::rng().random());
     let mut written = 0u64;
     let mut batch = Vec::with_capacity(BATCH);
+    // Deadlines by (local sending day, working days): the lunar-calendar holidays make each one costly.
+    let mut deadlines = HashMap::new();
     for index in 0..count {
-        batch.push(one(&setting, &mut rng, index, &batch));
+        batch.push(one(&setting, &mut rng, &mut deadlines, index, &batch));
         if batch.len() == BATCH {
             written += store.insert_reports_bulk(&ctx, &batch).await?;
             batch.clear();
@@ -179,7 +182,13 @@ fn target(step: &str, status: ReportStatus) -> ReportStatus {
     }
 }
 
-fn one(setting: &Setting, rng: &mut StdRng, index: u64, earlier: &[BulkReport]) -> BulkReport {
+fn one(
+    setting: &Setting,
+    rng: &mut StdRng,
+    deadlines: &mut HashMap<(NaiveDate, u32), DateTime<Utc>>,
+    index: u64,
+    earlier: &[BulkReport],
+) -> BulkReport {
     let now = setting.now;
     let category = pick(rng, &setting.categories);
     let ward = pick(rng, &setting.wards);
@@ -236,7 +245,11 @@ fn one(setting: &Setting, rng: &mut StdRng, index: u64, earlier: &[BulkReport]) 
         let note = match *step {
             "reject" => "Phản ánh không đủ thông tin để xử lý.".to_owned(),
             "route" => {
-                due = Some(due_at(due_date(&setting.calendar, created_at, days)));
+                let day = created_at.with_timezone(&TZ).date_naive();
+                let deadline = *deadlines
+                    .entry((day, days))
+                    .or_insert_with(|| due_at(due_date(&setting.calendar, created_at, days)));
+                due = Some(deadline);
                 String::new()
             }
             "extend" => {
