@@ -56,6 +56,9 @@ CREATE TABLE portal_articles (
 );
 CREATE INDEX portal_articles_unit_idx ON portal_articles(unit_code, status, publish_at);
 CREATE INDEX portal_articles_public_idx ON portal_articles(status, publish_at);
+-- Site lists filter by kind and read the newest first: walking these backwards stops after the page is full.
+CREATE INDEX portal_articles_kind_publish_idx ON portal_articles(kind, publish_at);
+CREATE INDEX portal_articles_publish_idx ON portal_articles(publish_at);
 
 CREATE TABLE portal_revisions (
     id                  UUID PRIMARY KEY,
