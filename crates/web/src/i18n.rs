@@ -476,6 +476,15 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("payments.related_receipts", "Biên lai liên quan", "Related receipts"),
     ("payments.refund", "Hoàn tiền (lập biên lai điều chỉnh)", "Refund (issue an adjusting receipt)"),
     ("payments.approved_by", "Người phê duyệt", "Approved by"),
+    ("payments.reconciliation", "Đối soát thanh toán trong ngày", "Daily payment reconciliation"),
+    ("payments.day", "Ngày", "Day"),
+    ("payments.show", "Xem", "Show"),
+    ("payments.expected_confirmed", "Phải thu và đã xác nhận", "Expected and confirmed"),
+    ("payments.unit", "Đơn vị", "Unit"),
+    ("payments.expected", "Đơn hàng tạo", "Orders opened"),
+    ("payments.confirmed", "Đã xác nhận", "Confirmed"),
+    ("payments.gap", "Chênh lệch", "Difference"),
+    ("payments.mismatches", "Đơn hàng chưa thành công", "Orders not confirmed"),
 ];
 
 #[cfg(test)]

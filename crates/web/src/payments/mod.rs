@@ -96,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers/{code}/pay", post(pages::pay))
         .route("/dossiers/{code}/payments/counter", post(pages::counter_payment))
         .route("/bien-lai/tra-cuu", get(pages::verify_page))
+        .route("/desk/payments", get(pages::reconciliation))
         .route("/bien-lai/{series}/{number}", get(pages::receipt_page))
         .route("/bien-lai/{series}/{number}/refund", post(pages::refund))
 }

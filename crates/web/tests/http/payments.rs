@@ -256,6 +256,16 @@ async fn a_cancelled_payment_can_be_retried() {
     assert!(result.body.contains("data-status=\"failed\""), "{}", result.body);
     assert_eq!(status_of(&app, &c.citizen, first["id"].as_str().unwrap()).await, "failed");
 
+    // The day's reconciliation lists the cancelled order as not confirmed (desk staff only).
+    let report = app.get("/desk/payments", Some(&c.reception)).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert!(report.body.contains(first["txn_ref"].as_str().unwrap()), "the cancelled order is listed");
+    assert_eq!(app.get("/desk/payments", Some(&c.citizen)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/desk/payments?day=hom-qua", Some(&c.reception)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     let retry = open_payment(&app, &c.citizen, &code).await.json();
     assert_ne!(retry["id"], first["id"], "a new order after a cancelled one");
     let query = retry["payment_url"].as_str().unwrap().split_once('?').unwrap().1.to_owned();
