@@ -485,6 +485,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("payments.confirmed", "Đã xác nhận", "Confirmed"),
     ("payments.gap", "Chênh lệch", "Difference"),
     ("payments.mismatches", "Đơn hàng chưa thành công", "Orders not confirmed"),
+    ("payments.exempt", "Miễn thu (ghi lý do và người phê duyệt)", "Waive the fee (reason and approver)"),
 ];
 
 #[cfg(test)]

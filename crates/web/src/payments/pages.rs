@@ -398,3 +398,48 @@ pub async fn reconciliation(
     }
     Ok(render(&ReconciliationPage { ctx, day: day.to_string(), lines, mismatches }))
 }
+
+/// What the desk records to waive a fee.
+#[derive(Debug, Deserialize)]
+pub struct ExemptForm {
+    pub fee_key: String,
+    pub reason: String,
+    pub approved_by: String,
+}
+
+/// `POST /dossiers/{code}/payments/exempt`: the desk waives a fee with the reason and approver (Luật Phí và lệ
+/// phí 2015 Art. 10); a dossier waiting in status 6 only for that fee moves on.
+pub async fn exempt(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    AppForm(form): AppForm<ExemptForm>,
+) -> AppResult<Response> {
+    let dossier = state.store.dossier_by_code(&code).await?.ok_or_else(AppError::not_found)?;
+    if !is_desk_for(&state, &user, &dossier).await? {
+        return Err(AppError::forbidden());
+    }
+    let exemption = smartcity_domain::payments::Exemption::parse(&form.reason, &form.approved_by)?;
+    let lines = fee_lines(&state, &dossier).await?;
+    let line = lines
+        .iter()
+        .find(|l| l.fee.key == form.fee_key.trim())
+        .ok_or_else(|| AppError::invalid_field("fee_key", "fee_not_found", "Hãy chọn khoản thu.", "Choose the fee."))?;
+    if !line.is_due() {
+        return Err(AppError::invalid_field(
+            "fee_key",
+            "fee_not_due",
+            "Khoản thu này đã được nộp hoặc miễn.",
+            "This fee is already paid or waived.",
+        ));
+    }
+    let ctx = AuditContext::account(user.id(), ip);
+    // Decided before the exemption is written: the fee being waived no longer blocks the dossier.
+    let release = release_change(&state, &dossier, &line.fee.key).await?;
+    state.store.exempt_fee(&ctx, dossier.id, &line.fee.key, exemption, Some(user.id())).await?;
+    if let Some((_, change)) = release {
+        state.store.apply_dossier_change(&ctx, change).await.map_err(workflow::changed_conflict)?;
+    }
+    Ok(redirect(&format!("/dossiers/{}", dossier.code)))
+}

@@ -462,6 +462,41 @@ async fn the_desk_takes_cash_prints_a_thermal_receipt_and_refunds_with_an_adjust
 }
 
 #[tokio::test]
+async fn the_desk_waives_a_fee_with_reason_and_approver_and_the_dossier_moves_on() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen).await;
+    app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&c.reception), json!({"action": "accept"})).await;
+    app.post_json(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        Some(&c.processing),
+        json!({"action": "start_processing"}),
+    )
+    .await;
+    let path = format!("/dossiers/{code}/payments/exempt");
+    let missing =
+        app.post_form(&path, Some(&c.reception), &[("fee_key", "le_phi"), ("reason", " "), ("approved_by", "x")]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.post_form(&path, Some(&c.citizen), &[("fee_key", "le_phi"), ("reason", "x"), ("approved_by", "y")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let done = app
+        .post_form(
+            &path,
+            Some(&c.reception),
+            &[("fee_key", "le_phi"), ("reason", "Hộ nghèo"), ("approved_by", "Chủ tịch UBND phường")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let view = app.get(&format!("/api/v1/dossiers/{code}"), Some(&c.citizen)).await.json();
+    assert_eq!(view["status_code"], 4, "waived: processing goes on");
+    assert_eq!(open_payment(&app, &c.citizen, &code).await.status, StatusCode::CONFLICT, "nothing left to pay");
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_clear_error_never_a_5xx() {
     let app = TestApp::new().await;
     let c = cast(&app).await;
