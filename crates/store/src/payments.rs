@@ -605,6 +605,8 @@ pub trait PaymentStore {
     async fn dossiers_paid_online(&self) -> StoreResult<Vec<Uuid>>;
     /// Totals per unit, method and status of the payments created in `[from, to)` (reconciliation).
     async fn payment_totals(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<PaymentTotals>>;
+    /// The payments created in `[from, to)`, oldest first (at most `limit`).
+    async fn payments_created(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Payment>>;
 }
 
 fn fee_already_paid() -> StoreError {
@@ -1153,5 +1155,15 @@ impl PaymentStore for Store {
             .fetch_all(pool)
             .await?
         }))
+    }
+
+    async fn payments_created(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Payment>> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3"
+        );
+        let rows: Vec<PaymentRow> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).bind(limit).fetch_all(pool).await?
+        });
+        rows.into_iter().map(PaymentRow::into_payment).collect()
     }
 }

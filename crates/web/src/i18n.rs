@@ -967,6 +967,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("devices.late", "Chậm", "Late"),
     ("devices.offline", "Mất kết nối", "Offline"),
     ("devices.ward", "Phường/xã", "Ward/commune"),
+    ("payments.reconciliation", "Đối soát thanh toán trong ngày", "Daily payment reconciliation"),
+    ("payments.day", "Ngày", "Day"),
+    ("payments.show", "Xem", "Show"),
+    ("payments.expected_confirmed", "Phải thu và đã xác nhận", "Expected and confirmed"),
+    ("payments.unit", "Đơn vị", "Unit"),
+    ("payments.expected", "Đơn hàng tạo", "Orders opened"),
+    ("payments.confirmed", "Đã xác nhận", "Confirmed"),
+    ("payments.gap", "Chênh lệch", "Difference"),
+    ("payments.mismatches", "Đơn hàng chưa thành công", "Orders not confirmed"),
+    ("payments.exempt", "Miễn thu (ghi lý do và người phê duyệt)", "Waive the fee (reason and approver)"),
 ];
 #[cfg(test)]
 mod tests {

@@ -300,18 +300,11 @@ pub async fn sandbox_submit(
         let reply = process_ipn(&state, &query_pairs(Some(&signed)), ip).await;
         tracing::info!(rsp_code = reply.code(), "sandbox gateway notified the IPN");
     }
+    // The payer's browser goes back to the merchant's return address, like VNPay does — but only to our own
+    // return page: whatever host the (signed) request named, the path and the signed result are kept.
     let return_url = param(&order, "vnp_ReturnUrl");
-    let target = if return_url.starts_with('/') || return_url.starts_with("http") {
-        // The payer's browser goes back to the merchant's return address, like VNPay does.
-        let separator = if return_url.contains('?') { '&' } else { '?' };
-        format!("{return_url}{separator}{signed}")
-    } else {
-        format!("/payments/vnpay/return?{signed}")
-    };
-    // An absolute return address on another host is followed only if it is ours (open redirects are refused).
-    let local = match target.find("/payments/vnpay/return") {
-        Some(i) if !target.starts_with('/') => target[i..].to_owned(),
-        _ => target,
-    };
+    let path = return_url.find("/payments/vnpay/return").map_or("/payments/vnpay/return", |i| &return_url[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or("/payments/vnpay/return");
+    let local = format!("{path}?{signed}");
     Ok(redirect(&local))
 }

@@ -95,7 +95,9 @@ pub fn router() -> Router<AppState> {
         .route("/sandbox/vnpay/pay", get(callbacks::sandbox_page).post(callbacks::sandbox_submit))
         .route("/dossiers/{code}/pay", post(pages::pay))
         .route("/dossiers/{code}/payments/counter", post(pages::counter_payment))
+        .route("/dossiers/{code}/payments/exempt", post(pages::exempt))
         .route("/bien-lai/tra-cuu", get(pages::verify_page))
+        .route("/desk/payments", get(pages::reconciliation))
         .route("/bien-lai/{series}/{number}", get(pages::receipt_page))
         .route("/bien-lai/{series}/{number}/refund", post(pages::refund))
 }

@@ -284,3 +284,162 @@ pub async fn verify_page(
     };
     Ok(render(&VerifyPage { ctx, code, found, error }))
 }
+
+/// One line of the daily reconciliation: a unit and a channel, what was ordered and what was confirmed.
+#[derive(Debug, Clone, Default)]
+pub struct ReconciliationLine {
+    pub unit_code: String,
+    pub method: String,
+    pub expected_count: i64,
+    pub expected_vnd: i64,
+    pub confirmed_count: i64,
+    pub confirmed_vnd: i64,
+}
+
+impl ReconciliationLine {
+    /// Orders opened but never confirmed (failed, cancelled, expired or still pending).
+    pub fn gap_vnd(&self) -> i64 {
+        self.expected_vnd - self.confirmed_vnd
+    }
+}
+
+/// Folds per-status totals into expected (every order) and confirmed (paid, or paid then refunded) per unit
+/// and channel.
+pub fn reconcile(totals: &[smartcity_store::payments::PaymentTotals]) -> Vec<ReconciliationLine> {
+    let mut lines: Vec<ReconciliationLine> = Vec::new();
+    for t in totals {
+        let i = match lines.iter().position(|l| l.unit_code == t.unit_code && l.method == t.method) {
+            Some(i) => i,
+            None => {
+                lines.push(ReconciliationLine {
+                    unit_code: t.unit_code.clone(),
+                    method: t.method.clone(),
+                    ..Default::default()
+                });
+                lines.len() - 1
+            }
+        };
+        let line = &mut lines[i];
+        line.expected_count += t.count;
+        line.expected_vnd += t.amount_vnd;
+        if matches!(t.status.as_str(), "paid" | "refunded") {
+            line.confirmed_count += t.count;
+            line.confirmed_vnd += t.amount_vnd;
+        }
+    }
+    lines
+}
+
+#[derive(Template)]
+#[template(path = "payments/reconciliation.html")]
+struct ReconciliationPage {
+    ctx: PageContext,
+    day: String,
+    lines: Vec<ReconciliationLine>,
+    /// Orders of the day that were not confirmed: (dossier code, payment).
+    mismatches: Vec<(String, smartcity_store::payments::Payment)>,
+}
+
+impl ReconciliationPage {
+    fn vnd<T: std::borrow::Borrow<i64>>(&self, amount: T) -> String {
+        smartcity_domain::payments::format_vnd(*amount.borrow())
+    }
+}
+
+/// `?day=YYYY-MM-DD` (Vietnam date) of the reconciliation; today by default.
+#[derive(Debug, Default, Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    pub day: String,
+}
+
+/// `GET /desk/payments`: the daily reconciliation per unit and channel (reception officers, administrators):
+/// expected vs confirmed, and the orders that did not settle, to check against the gateway's own report.
+pub async fn reconciliation(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    AppQuery(q): AppQuery<DayQuery>,
+) -> AppResult<Response> {
+    use chrono::TimeZone;
+    use smartcity_domain::identity::Role;
+    user.require_any_role(&state, &[Role::ReceptionOfficer, Role::Administrator]).await?;
+    let today = chrono::Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive();
+    let day = match q.day.trim() {
+        "" => today,
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid_field(
+                "day",
+                "date_invalid",
+                "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-27.",
+                "The day must be year-month-day, e.g. 2026-11-27.",
+            )
+        })?,
+    };
+    let start = |d: chrono::NaiveDate| {
+        smartcity_domain::time::TZ
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default()
+    };
+    let (from, to) = (start(day), start(day.succ_opt().unwrap_or(day)));
+    let lines = reconcile(&state.store.payment_totals(from, to).await?);
+    let mut mismatches = Vec::new();
+    for p in state.store.payments_created(from, to, 500).await? {
+        if matches!(
+            p.status,
+            smartcity_domain::payments::PaymentStatus::Paid | smartcity_domain::payments::PaymentStatus::Refunded
+        ) {
+            continue;
+        }
+        let code = state.store.dossier(p.dossier_id).await?.map(|d| d.code).unwrap_or_default();
+        mismatches.push((code, p));
+    }
+    Ok(render(&ReconciliationPage { ctx, day: day.to_string(), lines, mismatches }))
+}
+
+/// What the desk records to waive a fee.
+#[derive(Debug, Deserialize)]
+pub struct ExemptForm {
+    pub fee_key: String,
+    pub reason: String,
+    pub approved_by: String,
+}
+
+/// `POST /dossiers/{code}/payments/exempt`: the desk waives a fee with the reason and approver (Luật Phí và lệ
+/// phí 2015 Art. 10); a dossier waiting in status 6 only for that fee moves on.
+pub async fn exempt(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path(code): Path<String>,
+    AppForm(form): AppForm<ExemptForm>,
+) -> AppResult<Response> {
+    let dossier = state.store.dossier_by_code(&code).await?.ok_or_else(AppError::not_found)?;
+    if !is_desk_for(&state, &user, &dossier).await? {
+        return Err(AppError::forbidden());
+    }
+    let exemption = smartcity_domain::payments::Exemption::parse(&form.reason, &form.approved_by)?;
+    let lines = fee_lines(&state, &dossier).await?;
+    let line = lines
+        .iter()
+        .find(|l| l.fee.key == form.fee_key.trim())
+        .ok_or_else(|| AppError::invalid_field("fee_key", "fee_not_found", "Hãy chọn khoản thu.", "Choose the fee."))?;
+    if !line.is_due() {
+        return Err(AppError::invalid_field(
+            "fee_key",
+            "fee_not_due",
+            "Khoản thu này đã được nộp hoặc miễn.",
+            "This fee is already paid or waived.",
+        ));
+    }
+    let ctx = AuditContext::account(user.id(), ip);
+    // Decided before the exemption is written: the fee being waived no longer blocks the dossier.
+    let release = release_change(&state, &dossier, &line.fee.key).await?;
+    state.store.exempt_fee(&ctx, dossier.id, &line.fee.key, exemption, Some(user.id())).await?;
+    if let Some((_, change)) = release {
+        state.store.apply_dossier_change(&ctx, change).await.map_err(workflow::changed_conflict)?;
+    }
+    Ok(redirect(&format!("/dossiers/{}", dossier.code)))
+}

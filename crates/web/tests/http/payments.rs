@@ -256,6 +256,16 @@ async fn a_cancelled_payment_can_be_retried() {
     assert!(result.body.contains("data-status=\"failed\""), "{}", result.body);
     assert_eq!(status_of(&app, &c.citizen, first["id"].as_str().unwrap()).await, "failed");
 
+    // The day's reconciliation lists the cancelled order as not confirmed (desk staff only).
+    let report = app.get("/desk/payments", Some(&c.reception)).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert!(report.body.contains(first["txn_ref"].as_str().unwrap()), "the cancelled order is listed");
+    assert_eq!(app.get("/desk/payments", Some(&c.citizen)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/desk/payments?day=hom-qua", Some(&c.reception)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     let retry = open_payment(&app, &c.citizen, &code).await.json();
     assert_ne!(retry["id"], first["id"], "a new order after a cancelled one");
     let query = retry["payment_url"].as_str().unwrap().split_once('?').unwrap().1.to_owned();
@@ -449,6 +459,41 @@ async fn the_desk_takes_cash_prints_a_thermal_receipt_and_refunds_with_an_adjust
         .status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_desk_waives_a_fee_with_reason_and_approver_and_the_dossier_moves_on() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen).await;
+    app.post_json(&format!("/api/v1/dossiers/{code}/actions"), Some(&c.reception), json!({"action": "accept"})).await;
+    app.post_json(
+        &format!("/api/v1/dossiers/{code}/actions"),
+        Some(&c.processing),
+        json!({"action": "start_processing"}),
+    )
+    .await;
+    let path = format!("/dossiers/{code}/payments/exempt");
+    let missing =
+        app.post_form(&path, Some(&c.reception), &[("fee_key", "le_phi"), ("reason", " "), ("approved_by", "x")]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.post_form(&path, Some(&c.citizen), &[("fee_key", "le_phi"), ("reason", "x"), ("approved_by", "y")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let done = app
+        .post_form(
+            &path,
+            Some(&c.reception),
+            &[("fee_key", "le_phi"), ("reason", "Hộ nghèo"), ("approved_by", "Chủ tịch UBND phường")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let view = app.get(&format!("/api/v1/dossiers/{code}"), Some(&c.citizen)).await.json();
+    assert_eq!(view["status_code"], 4, "waived: processing goes on");
+    assert_eq!(open_payment(&app, &c.citizen, &code).await.status, StatusCode::CONFLICT, "nothing left to pay");
 }
 
 #[tokio::test]
