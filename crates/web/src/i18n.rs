@@ -112,7 +112,12 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("home.account", "Tài khoản của tôi", "My account"),
     ("home.account_text", "Thông tin cá nhân, thẻ điện tử, mã truy cập API.", "Your details, e-card and API tokens."),
-    ("home.coming", "Sắp ra mắt", "Coming soon"),
+    ("home.reports_map", "Bản đồ phản ánh và thống kê theo đơn vị", "Map of reports and statistics per unit"),
+    (
+        "home.transparency_text",
+        "Chỉ số phục vụ người dân của từng phường, xã và cơ quan, tính từ hồ sơ thực tế, có cách tính và số liệu tải về.",
+        "How well each ward, commune and agency serves people, computed from real dossiers, with formulas and downloads.",
+    ),
     ("home.locate", "Tìm phường, xã theo vị trí", "Find the ward or commune at a location"),
     ("home.locate_button", "Tìm đơn vị", "Find unit"),
     ("home.locate_result", "Vị trí này thuộc", "This location is in"),
