@@ -298,7 +298,12 @@ fn one(
         lon,
         address: Some(format!("{} {}, {}", rng.random_range(1..200), pick(rng, &STREETS), ward.name)),
         ward_code: Some(ward.code.to_string()),
-        handling_unit_code: if status == ReportStatus::Rejected(RejectReason::NotOurs) { None } else { unit },
+        // A report has a handling unit once the IOC routed it (which also set its deadline), never before.
+        handling_unit_code: if due.is_some() && status != ReportStatus::Rejected(RejectReason::NotOurs) {
+            unit
+        } else {
+            None
+        },
         status,
         reporter: Reporter {
             account_id: None,

@@ -484,7 +484,7 @@ async fn assert_installation_works(store: &Store) {
     let pending = store.pending_events(10).await.unwrap();
     // The desk's failed delivery, two of its events, the field reports' two submissions, answer and deadline
     // reminder, and the sensing fixture's flood alarm.
-    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0, 0]);
 
     let reports = store.reports(&ReportFilter { page: 1, page_size: 10, ..Default::default() }).await.unwrap();
     assert_eq!(reports.len(), 2);
