@@ -78,33 +78,37 @@ pub async fn records_for_period(
 ) -> AppResult<Vec<(String, DossierRecord)>> {
     let dossiers = state.store.dossiers_for_period(scope, start, end).await?;
     let calendar = workflow::calendar(state).await?;
-    let mut paper: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
-    // QĐ 766 3.6 from real payments: which dossiers paid online, which procedures charge anything.
+    // What the formulas need of each procedure version, read once per version: whether its result is on paper,
+    // and the keys of its fees when any fee costs money (QĐ 766 3.6 counts only dossiers that owe something).
+    let mut procedures: std::collections::HashMap<uuid::Uuid, (bool, Option<Vec<String>>)> =
+        std::collections::HashMap::new();
     let paid_online: std::collections::HashSet<uuid::Uuid> =
         state.store.dossiers_paid_online().await?.into_iter().collect();
-    let mut charges: std::collections::HashMap<uuid::Uuid, bool> = std::collections::HashMap::new();
     let mut records = Vec::with_capacity(dossiers.len());
     for d in dossiers {
-        let paper_result = match paper.get(&d.procedure_id) {
-            Some(p) => *p,
+        let (paper_result, charged_fees) = match procedures.get(&d.procedure_id) {
+            Some(known) => known.clone(),
             None => {
-                let p = state.store.procedure(d.procedure_id).await?.is_some_and(|p| p.paper_result);
-                paper.insert(d.procedure_id, p);
-                p
-            }
-        };
-        let charged = match charges.get(&d.procedure_id) {
-            Some(c) => *c,
-            None => {
-                let c = match state.store.procedure(d.procedure_id).await? {
-                    Some(p) => state.store.procedure_fees(&p).await?.iter().any(|f| f.amount_vnd > 0),
-                    None => false,
+                let facts = match state.store.procedure(d.procedure_id).await? {
+                    Some(p) => {
+                        let fees = state.store.procedure_fees(&p).await?;
+                        let charged = fees.iter().any(|f| f.amount_vnd > 0);
+                        (p.paper_result, charged.then(|| fees.into_iter().map(|f| f.key).collect()))
+                    }
+                    None => (false, None),
                 };
-                charges.insert(d.procedure_id, c);
-                c
+                procedures.insert(d.procedure_id, facts.clone());
+                facts
             }
         };
-        let fees_due = charged && !crate::payments::fee_lines(state, &d).await?.iter().all(|l| l.exemption.is_some());
+        // Owed unless every fee of the procedure was waived for this dossier.
+        let fees_due = match &charged_fees {
+            None => false,
+            Some(keys) => {
+                let waived = state.store.fee_exemptions(d.id).await?;
+                !keys.iter().all(|k| waived.iter().any(|(w, _)| w == k))
+            }
+        };
         let s = &d.state;
         let mut pauses = Vec::new();
         if let Some(accepted) = s.accepted_at
