@@ -348,6 +348,13 @@ portable_tables! {
         id: Uuid, alarm_id: Uuid, at: DateTime<Utc>, action: String, actor: Option<String>, comment: String,
         details: String,
     }
+    sop_steps: SopStepDumpRow order "id" {
+        id: Uuid, alarm_type: String, position: i32, text_vi: String, text_en: String,
+        retired_at: Option<DateTime<Utc>>,
+    }
+    alarm_sop_ticks: AlarmSopTickDumpRow order "alarm_id, step_id" {
+        alarm_id: Uuid, step_id: Uuid, ticked_by: Option<Uuid>, ticked_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

@@ -76,6 +76,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// Live changes fanned out to the operations-centre dashboards.
     pub live: Arc<operations::live::LiveHub>,
+    /// The operations centre's figures, shared by every dashboard until something changes.
+    pub ioc_summary: Arc<operations::summary::SummaryCache>,
     /// Sensing's live parts (the MQTT publisher).
     pub sensing: Arc<sensing::SensingRuntime>,
 }
@@ -88,6 +90,7 @@ impl AppState {
             config: Arc::new(config),
             throttle: Arc::new(LoginThrottle::default()),
             live: Arc::new(operations::live::LiveHub::new()),
+            ioc_summary: Arc::new(operations::summary::SummaryCache::default()),
             sensing: Arc::new(sensing::SensingRuntime::default()),
         }
     }

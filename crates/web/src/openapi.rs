@@ -19,7 +19,7 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
         dossiers::api::list_procedures, dossiers::api::get_procedure, dossiers::api::submit, dossiers::api::get_dossier,
         dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
         transparency::api::units, transparency::api::unit,
-        operations::summary, operations::events,
+        operations::summary, operations::events, operations::map::layer,
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
         portal::search::api,
         sensing::environment::api_aqi, sensing::environment::api_rivers,

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use smartcity_store::{SessionStore, Store};
+use smartcity_store::{OperationsStore, SessionStore, Store};
 use smartcity_web::{AppState, WebConfig};
 use tokio::sync::watch;
 
@@ -34,6 +34,13 @@ pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Resu
     let with_demo = args.demo;
     let store = open_store(settings, Open::CreateIfMissing).await?;
     tracing::info!(database = %database_label(settings), "database ready");
+    let procedures = store
+        .ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES)
+        .await
+        .context("writing the starting alarm procedures")?;
+    if procedures > 0 {
+        tracing::info!(alarm_types = procedures, "starting alarm procedures written");
+    }
     if with_demo && demo::load_demo(&store).await.context("loading the demo data")? {
         tracing::info!("demo data loaded");
     }

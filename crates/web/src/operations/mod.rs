@@ -4,6 +4,11 @@
 //! from the outbox through [`live::LiveHub`].
 
 pub mod live;
+pub mod map;
+pub mod queue;
+pub mod sop;
+pub mod summary;
+pub mod wards;
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -15,7 +20,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
@@ -31,17 +36,27 @@ use crate::dossiers::indices::{local_midnight, records_for_period};
 use crate::error::{ApiErrorBody, AppResult};
 use crate::shell::auth::CurrentUser;
 use crate::shell::page::{PageContext, render};
+use queue::QueueLabels as _;
 
 /// Routes of the operations capability.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/ioc", get(dashboard))
+        .route("/ioc/chi-so", get(tiles))
+        .route("/ioc/hang-doi", get(queue::fragment))
+        .route("/ioc/hang-doi/{id}", post(queue::act))
+        .route("/ioc/hang-doi/{id}/buoc/{step}", post(queue::tick))
+        .route("/ioc/phuong", get(wards::pick))
+        .route("/ioc/phuong/{code}", get(wards::ward))
+        .route("/ioc/thiet-bi/{id}", get(wards::device))
+        .route("/admin/quy-trinh", get(sop::page).post(sop::save))
         .route("/api/v1/ioc/summary", get(summary))
         .route("/api/v1/ioc/events", get(events))
+        .route("/api/v1/ioc/map/{layer}", get(map::layer))
 }
 
 /// Who may watch the operations centre.
-const WATCHERS: [Role; 2] = [Role::IocOperator, Role::Administrator];
+pub const WATCHERS: [Role; 2] = [Role::IocOperator, Role::Administrator];
 
 /// Dossier tiles of the dashboard.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -56,13 +71,17 @@ pub struct DossierTiles {
     pub on_time_rate_month: Option<f64>,
 }
 
-/// What the operations centre shows at a glance. More tiles join as their capabilities land (field
-/// reports, environment, devices, alarms).
+/// What the operations centre shows at a glance (`sensorthings-iot.md` §4): dossiers, field reports,
+/// environment, devices and alarms.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IocSummary {
     /// When the figures were taken.
     pub at: DateTime<Utc>,
     pub dossiers: DossierTiles,
+    pub reports: summary::ReportTiles,
+    pub environment: summary::EnvironmentTiles,
+    pub devices: summary::DeviceTiles,
+    pub alarms: summary::AlarmTiles,
 }
 
 fn today() -> NaiveDate {
@@ -90,6 +109,10 @@ pub async fn compute_summary(state: &AppState) -> AppResult<IocSummary> {
             overdue: counters.overdue,
             on_time_rate_month: on_time,
         },
+        reports: summary::report_tiles(state, now).await?,
+        environment: summary::environment_tiles(state, now).await?,
+        devices: summary::device_tiles(state, now).await?,
+        alarms: summary::alarm_tiles(state, now).await?,
     })
 }
 
@@ -101,7 +124,7 @@ pub async fn compute_summary(state: &AppState) -> AppResult<IocSummary> {
     security(("session" = []), ("bearer" = [])))]
 pub async fn summary(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<IocSummary>> {
     user.require_any_role(&state, &WATCHERS).await?;
-    Ok(Json(compute_summary(&state).await?))
+    Ok(Json(state.ioc_summary.get(&state).await?))
 }
 
 fn sse_event(e: &live::LiveEvent) -> Event {
@@ -158,11 +181,62 @@ pub async fn events(
 struct DashboardPage {
     ctx: PageContext,
     summary: IocSummary,
+    queue: queue::QueueView,
+    /// (layer key, label, legend colour).
+    layers: Vec<(&'static str, &'static str, &'static str)>,
+    tiles_url: String,
+    wards: Vec<smartcity_store::units::Unit>,
 }
 
-/// `GET /ioc`: the operator's dashboard; tiles refresh and the change list grows live.
+impl queue::QueueLabels for DashboardPage {
+    fn page_ctx(&self) -> &PageContext {
+        &self.ctx
+    }
+}
+
+/// The map's layers with their label and legend colour, in the order of [`map::LAYERS`].
+fn layer_legend(ctx: &PageContext) -> Vec<(&'static str, &'static str, &'static str)> {
+    map::LAYERS
+        .iter()
+        .map(|key| {
+            let (vi, en, colour) = match *key {
+                "reports" => ("Phản ánh hiện trường", "Field reports", "#9a3412"),
+                "air" => ("Trạm không khí (AQI)", "Air stations (AQI)", "#1e6b34"),
+                "rivers" => ("Trạm mực nước (BĐ)", "River gauges (alarm level)", "#1d4ed8"),
+                "devices" => ("Camera, wifi, chiếu sáng", "Cameras, wifi, street lights", "#4b5563"),
+                "warnings" => ("Vùng cảnh báo", "Warning areas", "#a1161b"),
+                _ => ("Di tích", "Heritage sites", "#6d28d9"),
+            };
+            (*key, ctx.pick(vi, en), colour)
+        })
+        .collect()
+}
+
+/// `GET /ioc`: the operator's dashboard — tiles, map, alarm queue and live changes, refreshed in place.
 pub async fn dashboard(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
     user.require_any_role(&state, &WATCHERS).await?;
-    let summary = compute_summary(&state).await?;
-    Ok(render(&DashboardPage { ctx, summary }))
+    let summary = state.ioc_summary.get(&state).await?;
+    let queue = queue::load(&state, &ctx, Utc::now()).await?;
+    Ok(render(&DashboardPage {
+        layers: layer_legend(&ctx),
+        tiles_url: state.config.map_tiles_url.clone(),
+        wards: crate::reports::citizen::wards(&state).await?,
+        ctx,
+        summary,
+        queue,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "operations/tiles.html")]
+struct TilesFragment {
+    ctx: PageContext,
+    summary: IocSummary,
+}
+
+/// `GET /ioc/chi-so`: the tiles alone, for the dashboard to refresh them in place after a change.
+pub async fn tiles(State(state): State<AppState>, ctx: PageContext, user: CurrentUser) -> AppResult<Response> {
+    user.require_any_role(&state, &WATCHERS).await?;
+    let summary = state.ioc_summary.get(&state).await?;
+    Ok(render(&TilesFragment { ctx, summary }))
 }

@@ -42,6 +42,26 @@ pub enum DeviceState {
     Offline,
 }
 
+impl DeviceState {
+    /// Stable code: `online`, `late`, `offline`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceState::Online => "online",
+            DeviceState::Late => "late",
+            DeviceState::Offline => "offline",
+        }
+    }
+
+    /// Label in Vietnamese and English.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            DeviceState::Online => ("Đang hoạt động", "Online"),
+            DeviceState::Late => ("Chậm báo", "Late"),
+            DeviceState::Offline => ("Mất kết nối", "Offline"),
+        }
+    }
+}
+
 /// Online up to 15 minutes after its last reading (the demo devices report every 10), late up to an hour,
 /// offline after that or when it never reported.
 pub fn device_state(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DeviceState {
@@ -56,6 +76,19 @@ pub fn device_state(last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DeviceSt
 pub const DEVICE_KINDS: [&str; 6] =
     ["camera_site", "wifi_hotspot", "street_light_cabinet", "river_gauge", "rain_gauge", "air_quality_station"];
 
+/// What a device kind is called, in Vietnamese and English.
+pub fn device_kind_labels(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "camera_site" => ("Camera", "Camera"),
+        "wifi_hotspot" => ("Điểm wifi công cộng", "Public wifi hotspot"),
+        "street_light_cabinet" => ("Tủ điện chiếu sáng", "Street-light cabinet"),
+        "river_gauge" => ("Trạm đo mực nước", "River gauge"),
+        "rain_gauge" => ("Trạm đo mưa", "Rain gauge"),
+        "air_quality_station" => ("Trạm quan trắc không khí", "Air-quality station"),
+        _ => ("Thiết bị khác", "Other device"),
+    }
+}
+
 /// A device as the page lists it.
 #[derive(Debug, Clone)]
 pub struct Device {
@@ -64,34 +97,55 @@ pub struct Device {
     pub kind: String,
     pub ward_code: String,
     pub state: DeviceState,
+    /// Time of its newest Observation.
+    pub last: Option<DateTime<Utc>>,
 }
 
-/// Every device with its state; raises or clears its `device_silent` alarm as its state says.
-pub async fn check_devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>, StoreError> {
+/// Every infrastructure device with its state, read only (the dashboard's figures and map).
+pub async fn devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>, StoreError> {
     let latest = state.store.latest_observation_per_thing().await?;
     let filter = parse_filter(
         &DEVICE_KINDS.iter().map(|k| format!("properties/kind eq '{k}'")).collect::<Vec<_>>().join(" or "),
     )?;
     let mut q = StaQuery::all(EntitySet::Things, 5_000);
     q.filter = Some(&filter);
-    let mut devices = Vec::new();
-    for t in state.store.sta_query(&q).await?.entities {
-        let p =
-            |k: &str| t.json.get("properties").and_then(|p| p.get(k)).and_then(Value::as_str).unwrap_or("").to_owned();
-        let last = latest.get(&t.id).copied().and_then(DateTime::from_timestamp_micros);
-        let device_state = device_state(last, now);
-        let name = t.json.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-        let condition = match device_state {
+    Ok(state
+        .store
+        .sta_query(&q)
+        .await?
+        .entities
+        .into_iter()
+        .map(|t| {
+            let p = |k: &str| {
+                t.json.get("properties").and_then(|p| p.get(k)).and_then(Value::as_str).unwrap_or("").to_owned()
+            };
+            let last = latest.get(&t.id).copied().and_then(DateTime::from_timestamp_micros);
+            Device {
+                id: t.id,
+                name: t.json.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                kind: p("kind"),
+                ward_code: p("ward_code"),
+                state: device_state(last, now),
+                last,
+            }
+        })
+        .collect())
+}
+
+/// Every device with its state; raises or clears its `device_silent` alarm as its state says.
+pub async fn check_devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>, StoreError> {
+    let devices = devices(state, now).await?;
+    let ctx = AuditContext::system("sensing:device-rule");
+    for d in &devices {
+        let condition = match d.state {
             DeviceState::Offline => AlarmCondition::Raised {
                 severity: AlarmSeverity::Warning,
                 at: now,
-                details: json!({"last_observation": last, "kind": p("kind")}),
+                details: json!({"last_observation": d.last, "kind": d.kind}),
             },
             _ => AlarmCondition::Normal { at: now },
         };
-        let ctx = AuditContext::system("sensing:device-rule");
-        state.store.evaluate_alarm(&ctx, &format!("Things({})", t.id), &name, SILENT_ALARM, condition).await?;
-        devices.push(Device { id: t.id, name, kind: p("kind"), ward_code: p("ward_code"), state: device_state });
+        state.store.evaluate_alarm(&ctx, &format!("Things({})", d.id), &d.name, SILENT_ALARM, condition).await?;
     }
     Ok(devices)
 }
@@ -124,14 +178,33 @@ impl AlarmsPage {
     }
 
     fn detail_text(&self, a: &StoredAlarm) -> String {
-        let d = &a.alarm.details;
-        match (d.get("water_level_m").and_then(Value::as_f64), d.get("level_vi").and_then(Value::as_str)) {
-            (Some(m), Some(vi)) => {
-                let label = self.ctx.pick(vi, d.get("level_en").and_then(Value::as_str).unwrap_or(vi));
-                format!("{m:.2} m · {label}")
-            }
-            _ => d.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        alarm_detail(&self.ctx, a)
+    }
+}
+
+/// What raised an alarm, in a few words: the water level and alarm level for a flood, the device kind for a silent
+/// device.
+pub fn alarm_detail(ctx: &PageContext, a: &StoredAlarm) -> String {
+    let d = &a.alarm.details;
+    match (d.get("water_level_m").and_then(Value::as_f64), d.get("level_vi").and_then(Value::as_str)) {
+        (Some(m), Some(vi)) => {
+            let label = ctx.pick(vi, d.get("level_en").and_then(Value::as_str).unwrap_or(vi));
+            format!("{m:.2} m · {label}")
         }
+        _ => {
+            let kind = d.get("kind").and_then(Value::as_str).unwrap_or_default();
+            let (vi, en) = device_kind_labels(kind);
+            if kind.is_empty() { String::new() } else { ctx.pick(vi, en).to_owned() }
+        }
+    }
+}
+
+/// What an alarm type is called.
+pub fn alarm_type_labels(alarm_type: &str) -> (&'static str, &'static str) {
+    match alarm_type {
+        crate::sensing::ingest::FLOOD_ALARM => ("Mực nước lũ", "Flood level"),
+        SILENT_ALARM => ("Thiết bị mất kết nối", "Device silent"),
+        _ => ("Cảnh báo khác", "Other alarm"),
     }
 }
 
@@ -180,13 +253,14 @@ async fn page(
     }))
 }
 
+/// An operator's action on an alarm, as the forms send it.
 #[derive(Debug, Deserialize)]
-struct ActionForm {
-    action: String,
+pub struct ActionForm {
+    pub action: String,
     #[serde(default)]
-    comment: String,
+    pub comment: String,
     /// `updated_at` of the alarm as shown, so that a second operator's stale click is refused.
-    updated_at: String,
+    pub updated_at: String,
 }
 
 async fn act(
@@ -197,6 +271,19 @@ async fn act(
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     require_ioc(&state, &user).await?;
+    perform(&state, &user, ip, id, &form).await?;
+    Ok(redirect("/ioc/canh-bao?done=1"))
+}
+
+/// Applies an operator's action (`acknowledge`, `assign` to themselves, `clear`) with its comment, if the alarm is
+/// still as the operator saw it; the caller has checked the role.
+pub async fn perform(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: Option<String>,
+    id: Uuid,
+    form: &ActionForm,
+) -> AppResult<()> {
     let current = state.store.get_alarm(id).await?;
     let expected = DateTime::parse_from_rfc3339(&form.updated_at).map(|t| t.with_timezone(&Utc)).map_err(|_| {
         AppError::invalid_field(
@@ -208,6 +295,14 @@ async fn act(
     })?;
     let now = smartcity_store::now();
     let comment = smartcity_domain::text::clean_line(&form.comment);
+    if comment.chars().count() > 500 {
+        return Err(AppError::invalid_field(
+            "comment",
+            "comment_too_long",
+            "Ghi chú tối đa 500 ký tự.",
+            "The comment may have at most 500 characters.",
+        ));
+    }
     let (action, new_state) = match form.action.as_str() {
         "acknowledge" => (OperatorAction::Acknowledge, acknowledge(&current.alarm, now)?),
         "assign" => (OperatorAction::Assign, assign(&current.alarm, Some(&user.0.account.display_name), now)?),
@@ -223,7 +318,7 @@ async fn act(
     };
     let ctx = AuditContext::account(user.id(), ip);
     match state.store.apply_operator_action(&ctx, id, expected, action, &new_state, &comment).await {
-        Ok(()) => Ok(redirect("/ioc/canh-bao?done=1")),
+        Ok(()) => Ok(()),
         Err(StoreError::Conflict { .. }) => Err(AppError::new(
             "alarm_changed",
             StatusCode::CONFLICT,

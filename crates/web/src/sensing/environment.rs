@@ -238,7 +238,7 @@ async fn related(state: &AppState, thing: i64, navigation: &str, to: EntitySet) 
     Ok(state.store.sta_query(&q).await?.entities)
 }
 
-async fn position(state: &AppState, thing: i64) -> AppResult<(Option<f64>, Option<f64>)> {
+pub async fn position(state: &AppState, thing: i64) -> AppResult<(Option<f64>, Option<f64>)> {
     let locations = related(state, thing, "Locations", EntitySet::Locations).await?;
     let coords = locations.first().and_then(|l| l.json.get("location")).and_then(|g| g.get("coordinates"));
     let at = |i: usize| coords.and_then(|c| c.get(i)).and_then(Value::as_f64);

@@ -16,7 +16,13 @@ fn obj(v: Value) -> serde_json::Map<String, Value> {
 }
 
 /// A Thing with one Location and one Datastream per `(name, properties)`; returns the Datastream ids.
-async fn thing(app: &TestApp, name: &str, props: Value, lon_lat: [f64; 2], streams: &[(&str, Value)]) -> Vec<i64> {
+pub(crate) async fn thing(
+    app: &TestApp,
+    name: &str,
+    props: Value,
+    lon_lat: [f64; 2],
+    streams: &[(&str, Value)],
+) -> Vec<i64> {
     let mut ops = vec![
         WriteOp::Insert {
             set: EntitySet::Locations,

@@ -114,3 +114,261 @@ async fn changes_stream_live_without_personal_data_and_a_reconnect_catches_up() 
     let mut lost = Feed::open(&app, &ioc, Some("018f0000-0000-7000-8000-000000000000")).await;
     lost.next("resync").await;
 }
+
+/// A Kim Long river gauge at 2.3 m (above BĐ2: a major flood alarm) and a camera that never reported (offline).
+/// Returns the gauge Thing's id and the alarm's id.
+async fn flood_and_a_silent_camera(app: &TestApp) -> (i64, String) {
+    use smartcity_store::AlarmStore;
+    use smartcity_store::sensing::NewObservation;
+    let state = smartcity_web::AppState::new(app.store.store(), smartcity_web::WebConfig::default());
+    let gauge = crate::environment::thing(
+        app,
+        "Trạm thủy văn Kim Long",
+        json!({"kind": "river_gauge", "ward_code": "19753"}),
+        [107.564, 16.4605],
+        &[("Mực nước", json!({"gauge": "tram-thuy-van-kim-long"}))],
+    )
+    .await;
+    let reading = NewObservation::new(gauge[0], chrono::Utc::now(), &json!(2.3));
+    smartcity_web::sensing::ingest::store_observations(&state, vec![reading]).await.unwrap();
+    let camera = json!({"kind": "camera_site", "ward_code": "19753"});
+    crate::environment::thing(app, "Camera cầu Trường Tiền", camera, [107.59, 16.47], &[]).await;
+    let alarms = app.store.store().list_alarms(true, 10).await.unwrap();
+    assert_eq!(alarms.len(), 1, "one flood alarm");
+    let thing = app.get(&format!("/sta/v1.1/Datastreams({})/Thing", gauge[0]), None).await.json();
+    (thing["@iot.id"].as_i64().unwrap(), alarms[0].id.to_string())
+}
+
+/// A form post as htmx sends it (`HX-Request`), answered with a fragment rather than a redirect.
+async fn htmx_post(app: &TestApp, session: &Session, path: &str, fields: &[(&str, &str)]) -> crate::app::TestResponse {
+    let mut all = fields.to_vec();
+    all.push(("_csrf", &session.csrf));
+    let req = Request::post(path)
+        .header(header::COOKIE, &session.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("hx-request", "true")
+        .body(Body::from(crate::app::form_encode(&all)))
+        .unwrap();
+    app.send(req).await
+}
+
+fn updated_at_of(body: &str, alarm: &str) -> String {
+    let item = body.split(&format!("data-alarm=\"{alarm}\"")).nth(1).unwrap();
+    item.split("name=\"updated_at\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_reports_environment_devices_and_alarms_and_the_queue_acknowledges() {
+    let (app, _report) = crate::reports::with_report().await;
+    let (_gauge, alarm) = flood_and_a_silent_camera(&app).await;
+    let ioc = ioc_operator(&app).await;
+
+    let s = app.get("/api/v1/ioc/summary", Some(&ioc)).await.json();
+    assert_eq!(s["reports"]["open"], 1, "{s}");
+    assert_eq!(s["reports"]["satisfaction_percent_30d"], Value::Null, "no rating yet");
+    assert_eq!(s["environment"]["highest_river"]["level"], "bd2");
+    assert_eq!(s["environment"]["highest_river"]["level_m"], 2.3);
+    assert_eq!(s["environment"]["worst_aqi"], Value::Null, "no air station");
+    let cameras =
+        s["devices"]["by_kind"].as_array().unwrap().iter().find(|k| k["kind"] == "camera_site").unwrap().clone();
+    assert_eq!((cameras["online"].clone(), cameras["offline"].clone()), (json!(0), json!(1)));
+    assert_eq!(s["alarms"]["major"], 1);
+    assert_eq!(s["alarms"]["unacknowledged"], 1, "reading the figures raises no device alarm: {s}");
+    assert_eq!(s["alarms"]["mean_minutes_to_acknowledge_30d"], Value::Null);
+
+    // The dashboard lists the alarm in its queue with its procedure, and acknowledges it in place.
+    let page = app.get("/ioc", Some(&ioc)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("data-alarm=\"{alarm}\"")) && page.body.contains("id=\"ioc-map\""));
+    let r = htmx_post(
+        &app,
+        &ioc,
+        &format!("/ioc/hang-doi/{alarm}"),
+        &[
+            ("action", "acknowledge"),
+            ("comment", "Đã báo trực ban"),
+            ("updated_at", &updated_at_of(&page.body, &alarm)),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.starts_with("<section id=\"alarm-queue\"") && r.body.contains("data-status=\"active_ack\""));
+    let s = app.get("/api/v1/ioc/summary", Some(&ioc)).await.json();
+    assert_eq!(s["alarms"]["unacknowledged"], 0, "the figures follow the change at once");
+    assert!(s["alarms"]["mean_minutes_to_acknowledge_30d"].is_number());
+    let tiles = app.get("/ioc/chi-so", Some(&ioc)).await;
+    assert!(tiles.body.starts_with("<div id=\"ioc-tiles\"") && tiles.body.contains("id=\"tile-alarms-unack\">0<"));
+
+    // A stale second click is refused; without htmx the queue answers with the dashboard.
+    let stale = htmx_post(
+        &app,
+        &ioc,
+        &format!("/ioc/hang-doi/{alarm}"),
+        &[("action", "clear"), ("updated_at", &updated_at_of(&page.body, &alarm))],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let page = app.get("/ioc", Some(&ioc)).await;
+    let r = app
+        .post_form(
+            &format!("/ioc/hang-doi/{alarm}"),
+            Some(&ioc),
+            &[("action", "clear"), ("updated_at", &updated_at_of(&page.body, &alarm))],
+        )
+        .await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/ioc#hang-doi")));
+    assert!(!app.get("/ioc/hang-doi", Some(&ioc)).await.body.contains(&format!("data-alarm=\"{alarm}\"")), "closed");
+}
+
+#[tokio::test]
+async fn operators_tick_the_procedure_and_administrators_edit_it_without_losing_ticks() {
+    use smartcity_store::AuditStore;
+    use smartcity_store::OperationsStore;
+    use smartcity_store::audit::AuditFilter;
+    let app = TestApp::new().await;
+    let store = app.store.store();
+    assert_eq!(store.ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES).await.unwrap(), 2);
+    let (_gauge, alarm) = flood_and_a_silent_camera(&app).await;
+    let ioc = ioc_operator(&app).await;
+    let queue = app.get("/ioc/hang-doi", Some(&ioc)).await.body;
+    let steps: Vec<String> = queue
+        .split(&format!("/ioc/hang-doi/{alarm}/buoc/"))
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+        .step_by(2)
+        .collect();
+    assert_eq!(steps.len(), 5, "the flood procedure's five steps: {queue}");
+    let first = &steps[0];
+
+    let r = htmx_post(&app, &ioc, &format!("/ioc/hang-doi/{alarm}/buoc/{first}"), &[("done", "1")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("1/5")
+            && r.body.contains(&format!("id=\"sop-{alarm}-{first}\" name=\"done\" value=\"1\" checked"))
+    );
+    // Ticking again changes nothing; unticking (a checkbox sends nothing) is recorded too.
+    htmx_post(&app, &ioc, &format!("/ioc/hang-doi/{alarm}/buoc/{first}"), &[("done", "1")]).await;
+    let r = app.post_form(&format!("/ioc/hang-doi/{alarm}/buoc/{first}"), Some(&ioc), &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/ioc#hang-doi")));
+    assert!(app.get("/ioc/hang-doi", Some(&ioc)).await.body.contains("0/5"));
+    htmx_post(&app, &ioc, &format!("/ioc/hang-doi/{alarm}/buoc/{first}"), &[("done", "1")]).await;
+    let audit = store
+        .list_audit(&AuditFilter { record_type: Some("alarm".into()), record_id: Some(alarm.clone()) }, 50, 0)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "alarm.sop_ticked").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "alarm.sop_unticked").count(), 1, "{actions:?}");
+
+    // Others may not tick, nor edit; an IOC operator is not an administrator.
+    let citizen = {
+        app.citizen("an@hue.test", "046090000123").await;
+        app.login("an@hue.test").await
+    };
+    let r = app.post_form(&format!("/ioc/hang-doi/{alarm}/buoc/{first}"), Some(&citizen), &[("done", "1")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get("/admin/quy-trinh", Some(&ioc)).await.status, StatusCode::FORBIDDEN);
+
+    // The administrator keeps the first step word for word, drops the others and adds one.
+    app.staff("admin2@hue.test", &[(Role::Administrator, "46")]).await;
+    let admin = app.login("admin2@hue.test").await;
+    let form = app.get("/admin/quy-trinh", Some(&admin)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let first_line = form
+        .body
+        .split("id=\"steps-flood_level\"")
+        .nth(1)
+        .unwrap()
+        .split('>')
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let bad = app
+        .post_form(
+            "/admin/quy-trinh",
+            Some(&admin),
+            &[("alarm_type", "flood_level"), ("steps", "Một | One\nchỉ tiếng Việt")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Dòng 2") && bad.body.contains("chỉ tiếng Việt"),
+        "the error names the line and keeps the text"
+    );
+    let text = format!("{first_line}\nGọi đội cứu hộ | Call the rescue team");
+    let r = app.post_form("/admin/quy-trinh", Some(&admin), &[("alarm_type", "flood_level"), ("steps", &text)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let queue = app.get("/ioc/hang-doi", Some(&ioc)).await.body;
+    assert!(queue.contains("1/2") && queue.contains("Gọi đội cứu hộ"), "{queue}");
+    // A step retired meanwhile cannot be ticked from a stale page.
+    let r = htmx_post(&app, &ioc, &format!("/ioc/hang-doi/{alarm}/buoc/{}", steps[1]), &[("done", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("sop_step_unknown") || r.body.contains("quy trình hiện hành"));
+    assert_eq!(
+        store.ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES).await.unwrap(),
+        0,
+        "edited procedures are never overwritten"
+    );
+}
+
+#[tokio::test]
+async fn map_layers_are_geojson_for_operators_without_reporters() {
+    let (app, report) = crate::reports::with_report().await;
+    flood_and_a_silent_camera(&app).await;
+    let ioc = ioc_operator(&app).await;
+    let r = app.get("/api/v1/ioc/map/reports", Some(&ioc)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/geo+json");
+    for private in ["Nguyễn Văn Riêng", "rieng@example.vn", "0912000111"] {
+        assert!(!r.body.contains(private), "{private} on the map");
+    }
+    let reports = r.json();
+    assert_eq!(reports["features"].as_array().unwrap().len(), 1);
+    assert_eq!(reports["features"][0]["properties"]["id"], report.id.to_string());
+    assert_eq!(reports["features"][0]["properties"]["group"], "new");
+    let rivers = app.get("/api/v1/ioc/map/rivers", Some(&ioc)).await.json();
+    assert_eq!(rivers["features"][0]["properties"]["level"], "bd2");
+    assert_eq!(rivers["features"][0]["geometry"]["coordinates"], json!([107.564, 16.4605]));
+    let devices = app.get("/api/v1/ioc/map/devices", Some(&ioc)).await.json();
+    let camera = devices["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["kind"] == "camera_site")
+        .unwrap()
+        .clone();
+    assert_eq!(camera["properties"]["state"], "offline");
+    for layer in ["air", "warnings", "heritage"] {
+        let r = app.get(&format!("/api/v1/ioc/map/{layer}"), Some(&ioc)).await;
+        assert_eq!(r.status, StatusCode::OK, "{layer}");
+        assert_eq!(r.json()["type"], "FeatureCollection");
+    }
+    let unknown = app.get("/api/v1/ioc/map/tanks", Some(&ioc)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.json()["error"], "map_layer_unknown");
+    assert_eq!(app.get("/api/v1/ioc/map/reports", None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_ward_and_a_device_open_in_detail() {
+    let app = TestApp::new().await;
+    let (gauge, _alarm) = flood_and_a_silent_camera(&app).await;
+    let ioc = ioc_operator(&app).await;
+    let r = app.get("/ioc/phuong?ma=19753", Some(&ioc)).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/ioc/phuong/19753")));
+    let ward = app.get("/ioc/phuong/19753", Some(&ioc)).await;
+    assert_eq!(ward.status, StatusCode::OK, "{}", ward.body);
+    assert!(ward.body.contains("id=\"ward-indices\"") && ward.body.contains("data-indicator=\"2.1\""));
+    assert!(ward.body.contains("Camera cầu Trường Tiền") && ward.body.contains("data-state=\"offline\""));
+    assert_eq!(app.get("/ioc/phuong/abc", Some(&ioc)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/ioc/phuong/99999", Some(&ioc)).await.status, StatusCode::NOT_FOUND);
+    let device = app.get(&format!("/ioc/thiet-bi/{gauge}"), Some(&ioc)).await;
+    assert_eq!(device.status, StatusCode::OK, "{}", device.body);
+    assert!(device.body.contains("<svg class=\"chart\"") && device.body.contains(": 2.3 µg/m³"), "{}", device.body);
+    assert!(device.body.contains("Mực nước lũ"), "the gauge's flood alarm is listed");
+    assert_eq!(app.get("/ioc/thiet-bi/x", Some(&ioc)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/ioc/thiet-bi/999999", Some(&ioc)).await.status, StatusCode::NOT_FOUND);
+}

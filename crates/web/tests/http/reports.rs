@@ -10,7 +10,7 @@ use crate::app::TestApp;
 const CATEGORIES: &str = include_str!("../../../smartcity/seed/feedback-categories.json");
 
 /// The app with the shipped categories and one report from An (name, email, phone given).
-async fn with_report() -> (TestApp, Report) {
+pub(crate) async fn with_report() -> (TestApp, Report) {
     let app = TestApp::new().await;
     let ctx = AuditContext::system("test");
     app.store.load_report_categories_json(&ctx, CATEGORIES).await.unwrap();
