@@ -11,6 +11,7 @@
 
 mod catalogue;
 mod dossiers;
+mod operations;
 mod payments;
 pub mod portal;
 mod report_samples;
@@ -65,6 +66,8 @@ const DOSSIERS_STAGE: &str = "hue.dossiers";
 const REPORTS_STAGE: &str = "hue.report_categories";
 /// Sensors, gauges, cameras, wifi and lights with 24 hours of readings.
 const SENSING_STAGE: &str = "hue.sensing";
+/// Alarm procedures and last week's flood alarm, handled.
+const OPERATIONS_STAGE: &str = "hue.operations";
 /// Fees, the receipt series, payments online and at the desk, a refund.
 const PAYMENTS_STAGE: &str = "hue.payments";
 /// Three years of synthetic dossier history across every ward, so the transparency pages rank real
@@ -80,7 +83,7 @@ pub const DEMO_REPORTS: u64 = 240;
 const REPORT_SAMPLES_STAGE: &str = "hue.report_samples";
 /// Unit sites, articles, heritage places, Q&A and the flood warning.
 const PORTAL_STAGE: &str = "hue.portal";
-const STAGES: [&str; 10] = [
+const STAGES: [&str; 11] = [
     BASE_STAGE,
     CATALOGUE_STAGE,
     DOSSIERS_STAGE,
@@ -91,6 +94,7 @@ const STAGES: [&str; 10] = [
     REPORTS_DEMO_STAGE,
     PORTAL_STAGE,
     SENSING_STAGE,
+    OPERATIONS_STAGE,
 ];
 
 /// The field-report categories (Hue-S style), served by Open311 `services`.
@@ -429,6 +433,16 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<bool> {
     if !stage_loaded(store, SENSING_STAGE).await? {
         let observations = sensing::load(store).await.context("loading the demo sensors")?;
         mark_stage_loaded(store, &ctx, SENSING_STAGE, json!({"observations": observations})).await?;
+    }
+    if !stage_loaded(store, OPERATIONS_STAGE).await? {
+        let operator = demo_account_ids(store)
+            .await?
+            .into_iter()
+            .find(|(p, _)| p.role == Role::IocOperator)
+            .map(|(_, id)| id)
+            .context("the demo IOC operator")?;
+        let ticks = operations::load(store, &ctx, operator).await.context("loading the operations demo")?;
+        mark_stage_loaded(store, &ctx, OPERATIONS_STAGE, json!({"procedure_steps_ticked": ticks})).await?;
     }
     Ok(true)
 }

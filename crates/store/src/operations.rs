@@ -108,8 +108,14 @@ pub trait OperationsStore {
     ) -> StoreResult<DossierCounters>;
     /// Open and overdue field reports located in `ward`.
     async fn ward_report_counters(&self, ward: &str, now: DateTime<Utc>) -> StoreResult<ReportCounters>;
-    /// Outbox events written at or after `since`, oldest first, at most `limit`.
-    async fn events_since(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<StoredEvent>>;
+    /// Outbox events written at or after `since`, oldest first (by time, then id), at most `limit`; with `after`,
+    /// only those after that (time, id), to page through a burst of more than `limit` events.
+    async fn events_since(
+        &self,
+        since: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredEvent>>;
     /// When the newest outbox event was written: every change the dashboard counts writes one, so figures
     /// computed after it are still current until a newer one appears.
     async fn newest_event_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
@@ -126,7 +132,8 @@ pub trait OperationsStore {
     async fn save_sop_steps(&self, ctx: &AuditContext, alarm_type: &str, steps: &[StepText]) -> StoreResult<()>;
     /// Writes `defaults` for every alarm type that never had a procedure (not even retired steps), so that an
     /// administrator who emptied one is not overruled. Returns how many types were written.
-    async fn ensure_sop_defaults(&self, defaults: &[(&str, &[(&str, &str)])]) -> StoreResult<usize>;
+    async fn ensure_sop_defaults(&self, ctx: &AuditContext, defaults: &[(&str, &[(&str, &str)])])
+    -> StoreResult<usize>;
     /// The ticks on these alarms (current and retired steps).
     async fn sop_ticks(&self, alarm_ids: &[Uuid]) -> StoreResult<Vec<SopTick>>;
     /// Ticks (`done`) or unticks a step of `alarm_id`'s procedure by `actor`; audited and announced as
@@ -210,12 +217,24 @@ impl OperationsStore for Store {
         Ok(ReportCounters { open, overdue: overdue.unwrap_or(0), ..Default::default() })
     }
 
-    async fn events_since(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<StoredEvent>> {
+    async fn events_since(
+        &self,
+        since: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        // Without `after` the key is (since, the smallest id): every event at `since` is included.
+        let (at, id) = after.unwrap_or((since, Uuid::nil()));
+        let inclusive = if after.is_some() { ">" } else { ">=" };
+        let sql = format!(
+            "SELECT id, topic, payload, created_at FROM outbox WHERE created_at >= $1 AND (created_at, id) {inclusive} ($2, $3) \
+             ORDER BY created_at, id LIMIT $4"
+        );
         let rows: Vec<(Uuid, String, String, DateTime<Utc>)> = on_reader!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, topic, payload, created_at FROM outbox WHERE created_at >= $1 ORDER BY created_at, id LIMIT $2",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(since)
+            .bind(at)
+            .bind(id)
             .bind(limit)
             .fetch_all(pool)
             .await?
@@ -387,8 +406,11 @@ impl OperationsStore for Store {
         Ok(())
     }
 
-    async fn ensure_sop_defaults(&self, defaults: &[(&str, &[(&str, &str)])]) -> StoreResult<usize> {
-        let ctx = AuditContext::system("operations:sop-defaults");
+    async fn ensure_sop_defaults(
+        &self,
+        ctx: &AuditContext,
+        defaults: &[(&str, &[(&str, &str)])],
+    ) -> StoreResult<usize> {
         let mut written = 0;
         for (alarm_type, steps) in defaults {
             let (n,): (i64,) = on_reader!(self, pool => {
@@ -397,7 +419,7 @@ impl OperationsStore for Store {
             if n == 0 {
                 let steps: Vec<StepText> =
                     steps.iter().map(|(vi, en)| StepText { vi: (*vi).to_owned(), en: (*en).to_owned() }).collect();
-                self.save_sop_steps(&ctx, alarm_type, &steps).await?;
+                self.save_sop_steps(ctx, alarm_type, &steps).await?;
                 written += 1;
             }
         }

@@ -2,7 +2,7 @@
 // reconnects by itself and sends Last-Event-ID, so the server replays what was missed; a "resync" event (or a
 // reconnect) reloads everything. Repeated events are ignored by id. On a change the page refreshes, in place, the
 // tiles (/ioc/chi-so), the alarm queue (/ioc/hang-doi; not while the operator is typing in it) and the map layer the
-// change belongs to. Every part is server-rendered first, so the page is useful without this script.
+// change belongs to; `sensing.readings` nudges (new sensor readings) refresh the figures and the sensor layers. Every part is server-rendered first, so the page is useful without this script.
 (function () {
   'use strict';
   var list = document.getElementById('live-events');
@@ -149,6 +149,7 @@
     var keys = [];
     if (topic.indexOf('report.') === 0) keys.push('reports');
     if (topic.indexOf('alarm.') === 0) keys.push('rivers', 'devices');
+    if (topic === 'sensing.readings') keys.push('air', 'rivers', 'devices');
     if (topic.indexOf('warning.') === 0 || topic.indexOf('portal.warning') === 0) keys.push('warnings');
     keys.forEach(function (k) { if (layers[k]) debounce('layer-' + k, 300, function () { loadLayer(k); }); });
   }
@@ -207,6 +208,14 @@
   source.addEventListener('change', function (m) {
     var e;
     try { e = JSON.parse(m.data); } catch (err) { return; }
+    // New readings (at most one nudge a second) refresh figures and map, without filling the list of changes.
+    if (e.topic === 'sensing.readings') {
+      if (seen.has(e.id)) return;
+      seen.add(e.id);
+      refreshTiles();
+      refreshLayers(e.topic);
+      return;
+    }
     if (!show(e)) return;
     refreshTiles();
     if (e.topic.indexOf('alarm.') === 0) refreshQueue();

@@ -35,7 +35,10 @@ pub(super) async fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Resu
     let store = open_store(settings, Open::CreateIfMissing).await?;
     tracing::info!(database = %database_label(settings), "database ready");
     let procedures = store
-        .ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES)
+        .ensure_sop_defaults(
+            &smartcity_store::AuditContext::system("operations:sop-defaults"),
+            &smartcity_domain::operations::sop::DEFAULT_PROCEDURES,
+        )
         .await
         .context("writing the starting alarm procedures")?;
     if procedures > 0 {

@@ -26,3 +26,7 @@ CREATE TABLE alarm_sop_ticks (
 CREATE INDEX alarms_ack_idx ON alarms(ack_ts);
 CREATE INDEX alarms_cleared_severity_idx ON alarms(cleared, severity);
 
+
+-- The dashboard's report tiles: open and overdue reports by status (then deadline), satisfaction by answer date.
+CREATE INDEX reports_status_due_idx ON reports(status, due_at);
+CREATE INDEX reports_answered_idx ON reports(answered_at);

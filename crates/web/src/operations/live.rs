@@ -4,8 +4,8 @@
 //! ring of recent events; one that fell too far behind, or whose id is no longer in the ring, is told to
 //! resync (reload its figures) instead of blocking the others.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
@@ -26,6 +26,10 @@ const LOOKBACK: Duration = Duration::seconds(10);
 const POLL_BATCH: i64 = 1000;
 /// How often the poller reads the outbox while a dashboard is connected.
 const POLL_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// Readings are announced at most this often: sensors may send thousands a second, a dashboard needs one nudge.
+pub const READINGS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Topic of the nudge.
+pub const READINGS_TOPIC: &str = "sensing.readings";
 /// A poller starting after a long quiet time catches up at most this far back.
 const MAX_CATCH_UP: Duration = Duration::minutes(10);
 
@@ -73,8 +77,15 @@ pub struct LiveHub {
     recent: Mutex<VecDeque<LiveEvent>>,
     /// Newest event time seen: the next poll reads from here minus [`LOOKBACK`].
     cursor: Mutex<Option<DateTime<Utc>>>,
+    /// Ids of the events read within the look-back, with their time (pruned as the cursor moves).
+    seen: Mutex<HashMap<Uuid, DateTime<Utc>>>,
     /// Whether a poller task runs (only while dashboards are connected).
     polling: AtomicBool,
+    /// Readings stored since the last `sensing.readings` nudge, and whether one is scheduled.
+    readings: AtomicUsize,
+    readings_due: AtomicBool,
+    /// Datastreams of those readings (at most a few dozen are named).
+    reading_streams: Mutex<Vec<i64>>,
 }
 
 impl Default for LiveHub {
@@ -90,8 +101,47 @@ impl LiveHub {
             sender,
             recent: Mutex::new(VecDeque::with_capacity(RECENT)),
             cursor: Mutex::new(None),
+            seen: Mutex::new(HashMap::new()),
             polling: AtomicBool::new(false),
+            readings: AtomicUsize::new(0),
+            readings_due: AtomicBool::new(false),
+            reading_streams: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Observations were stored: announce `sensing.readings` (count and Datastream ids) to dashboards, once per
+    /// [`READINGS_EVERY`] however many batches arrive, trailing so that the last batch is always announced.
+    /// Readings are not outbox events (a sensor is not a change of record); a dashboard that missed the nudge
+    /// loses nothing, its figures are recomputed on the next one.
+    pub fn readings_arrived(self: &Arc<Self>, count: usize, datastreams: &[i64]) {
+        self.readings.fetch_add(count, Ordering::AcqRel);
+        {
+            let mut streams = self.reading_streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for d in datastreams {
+                if streams.len() < 50 && !streams.contains(d) {
+                    streams.push(*d);
+                }
+            }
+        }
+        if self.sender.receiver_count() == 0 {
+            // Nobody watches: nothing to announce, nothing to keep.
+            self.readings.store(0, Ordering::Release);
+            self.reading_streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+            return;
+        }
+        if self.readings_due.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let hub = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(READINGS_EVERY).await;
+            hub.readings_due.store(false, Ordering::Release);
+            let count = hub.readings.swap(0, Ordering::AcqRel);
+            let streams =
+                std::mem::take(&mut *hub.reading_streams.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+            let data = serde_json::json!({"count": count, "datastream_ids": streams});
+            hub.publish(LiveEvent { id: Uuid::now_v7(), topic: READINGS_TOPIC.to_owned(), at: Utc::now(), data });
+        });
     }
 
     /// Start the poller unless it runs: it reads the outbox every [`POLL_EVERY`] while at least one
@@ -158,31 +208,44 @@ impl LiveHub {
     }
 
     /// Read outbox events newer than the last poll and publish the unseen ones; returns how many.
-    /// The first poll starts from `now`: a dashboard wants changes, not the history.
+    /// The first poll starts from `now`: a dashboard wants changes, not the history. A burst of more events than
+    /// [`POLL_BATCH`] is read page by page (keyset on time and id), so the feed never stalls on a full page; an
+    /// event is published once, remembered by id for as long as the look-back can read it again.
     pub async fn poll(&self, store: &Store, now: DateTime<Utc>) -> StoreResult<usize> {
-        let from = {
+        let (from, first_poll) = {
             let cursor = self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            cursor.unwrap_or(now) - LOOKBACK
+            (cursor.unwrap_or(now) - LOOKBACK, cursor.is_none())
         };
-        let events = store.events_since(from, POLL_BATCH).await?;
-        let known: HashSet<Uuid> = {
-            let recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            recent.iter().map(|e| e.id).collect()
-        };
-        let first_poll = self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_none();
         let mut published = 0;
         let mut newest = None;
-        for e in events {
-            newest = Some(e.created_at);
-            // On the first poll only what happened from `now` on counts as new.
-            if known.contains(&e.id) || (first_poll && e.created_at < now) {
-                continue;
+        let mut after = None;
+        loop {
+            let events = store.events_since(from, after, POLL_BATCH).await?;
+            let full = events.len() as i64 == POLL_BATCH;
+            for e in events {
+                newest = Some(e.created_at);
+                after = Some((e.created_at, e.id));
+                let fresh = {
+                    let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    seen.insert(e.id, e.created_at).is_none()
+                };
+                // On the first poll only what happened from `now` on counts as new.
+                if !fresh || (first_poll && e.created_at < now) {
+                    continue;
+                }
+                self.publish(LiveEvent { id: e.id, topic: e.topic, at: e.created_at, data: public_data(&e.payload) });
+                published += 1;
             }
-            self.publish(LiveEvent { id: e.id, topic: e.topic, at: e.created_at, data: public_data(&e.payload) });
-            published += 1;
+            if !full {
+                break;
+            }
         }
         let mut cursor = self.cursor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *cursor = Some(newest.unwrap_or(now).max(cursor.unwrap_or(now)));
+        let moved = newest.unwrap_or(now).max(cursor.unwrap_or(now));
+        *cursor = Some(moved);
+        // Ids older than the next look-back can never be read again.
+        let horizon = moved - LOOKBACK - Duration::seconds(1);
+        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|_, at| *at >= horizon);
         Ok(published)
     }
 }

@@ -2,9 +2,12 @@
 //! thousand dashboards ask for the figures after every change without a thousand computations.
 //!
 //! Every change the figures count (dossiers, reports, alarms, ticks) writes an outbox event in its own transaction,
-//! so a summary computed after the newest event stays true until a newer one appears; sensor readings do not write
-//! events, so a cached summary is also refreshed after [`MAX_AGE`].
+//! so a summary computed after the newest event stays true until a newer one appears. Sensor readings write no
+//! event; their ingest [`SummaryCache::touch`]es the cache instead (readings from another server process, on a
+//! shared PostgreSQL, are seen after [`MAX_AGE`]). An event committed out of order by a concurrent transaction
+//! (an older `created_at` than the newest) is likewise seen after [`MAX_AGE`] at most.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -206,6 +209,7 @@ pub async fn alarm_tiles(state: &AppState, now: DateTime<Utc>) -> AppResult<Alar
 
 struct Cached {
     newest_event: Option<DateTime<Utc>>,
+    generation: u64,
     computed: Instant,
     summary: IocSummary,
 }
@@ -216,21 +220,30 @@ pub struct SummaryCache {
     // A tokio mutex held while computing: dashboards that ask at the same moment wait for one computation
     // instead of each running their own.
     slot: Mutex<Option<Cached>>,
+    /// Bumped by changes that write no outbox event (readings).
+    generation: AtomicU64,
 }
 
 impl SummaryCache {
+    /// Something the figures count changed without an outbox event: the next request recomputes.
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// The figures now, from the cache when still true.
     pub async fn get(&self, state: &AppState) -> AppResult<IocSummary> {
         let mut slot = self.slot.lock().await;
+        let generation = self.generation.load(Ordering::Acquire);
         let newest_event = state.store.newest_event_at().await?;
         if let Some(c) = slot.as_ref()
             && c.newest_event == newest_event
+            && c.generation == generation
             && c.computed.elapsed() < MAX_AGE
         {
             return Ok(c.summary.clone());
         }
         let summary = super::compute_summary(state).await?;
-        *slot = Some(Cached { newest_event, computed: Instant::now(), summary: summary.clone() });
+        *slot = Some(Cached { newest_event, generation, computed: Instant::now(), summary: summary.clone() });
         Ok(summary)
     }
 }

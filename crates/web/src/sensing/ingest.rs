@@ -40,6 +40,12 @@ pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> 
             });
         }
     }
+    let stored = ids.iter().filter(|id| id.is_some()).count();
+    if stored > 0 {
+        // Dashboards hear of new readings (at most once a second) and recompute their figures.
+        state.ioc_summary.touch();
+        state.live.readings_arrived(stored, &streams);
+    }
     if let Err(e) = evaluate_flood_rules(state, &rows).await {
         // The Observations are stored; a failed rule must not turn the request into an error.
         tracing::warn!(error = %e, "flood alarm rule failed");

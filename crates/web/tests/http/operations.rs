@@ -227,7 +227,16 @@ async fn operators_tick_the_procedure_and_administrators_edit_it_without_losing_
     use smartcity_store::audit::AuditFilter;
     let app = TestApp::new().await;
     let store = app.store.store();
-    assert_eq!(store.ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .ensure_sop_defaults(
+                &smartcity_store::AuditContext::system("test"),
+                &smartcity_domain::operations::sop::DEFAULT_PROCEDURES
+            )
+            .await
+            .unwrap(),
+        2
+    );
     let (_gauge, alarm) = flood_and_a_silent_camera(&app).await;
     let ioc = ioc_operator(&app).await;
     let queue = app.get("/ioc/hang-doi", Some(&ioc)).await.body;
@@ -308,7 +317,13 @@ async fn operators_tick_the_procedure_and_administrators_edit_it_without_losing_
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("sop_step_unknown") || r.body.contains("quy trình hiện hành"));
     assert_eq!(
-        store.ensure_sop_defaults(&smartcity_domain::operations::sop::DEFAULT_PROCEDURES).await.unwrap(),
+        store
+            .ensure_sop_defaults(
+                &smartcity_store::AuditContext::system("test"),
+                &smartcity_domain::operations::sop::DEFAULT_PROCEDURES
+            )
+            .await
+            .unwrap(),
         0,
         "edited procedures are never overwritten"
     );
@@ -371,4 +386,64 @@ async fn a_ward_and_a_device_open_in_detail() {
     assert!(device.body.contains("Mực nước lũ"), "the gauge's flood alarm is listed");
     assert_eq!(app.get("/ioc/thiet-bi/x", Some(&ioc)).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.get("/ioc/thiet-bi/999999", Some(&ioc)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn new_readings_refresh_the_figures_at_once_and_nudge_dashboards_once() {
+    let app = TestApp::new().await;
+    flood_and_a_silent_camera(&app).await;
+    let ioc = ioc_operator(&app).await;
+    let before = app.get("/api/v1/ioc/summary", Some(&ioc)).await.json();
+    assert_eq!(before["environment"]["highest_river"]["level_m"], 2.3);
+    let streams =
+        app.get("/sta/v1.1/Datastreams?$filter=properties/gauge%20eq%20'tram-thuy-van-kim-long'", None).await.json();
+    let ds = streams["value"][0]["@iot.id"].as_i64().unwrap();
+    let mut feed = Feed::open(&app, &ioc, None).await;
+    // Newer than the 2.3 m reading, and not in the future.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let now = chrono::Utc::now();
+    for (i, level) in [2.5, 2.6].iter().enumerate() {
+        let at = (now - chrono::Duration::milliseconds(20 - 10 * i as i64)).to_rfc3339();
+        let body = json!([{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"], "dataArray": [[at, level]]}]);
+        let r = app.post_json("/sta/v1.1/CreateObservations", Some(&ioc), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    // The figures follow the reading without waiting for the cache to age.
+    let after = app.get("/api/v1/ioc/summary", Some(&ioc)).await.json();
+    assert_eq!(after["environment"]["highest_river"]["level_m"], 2.6);
+    // Two batches, one nudge naming the Datastream and counting both readings.
+    let (_, nudge) = feed.next("change").await;
+    assert_eq!(nudge["topic"], "sensing.readings", "{nudge}");
+    assert_eq!(nudge["data"]["count"], 2);
+    assert_eq!(nudge["data"]["datastream_ids"], json!([ds]));
+}
+
+#[tokio::test]
+async fn a_burst_of_more_changes_than_one_read_never_stalls_the_live_feed() {
+    use smartcity_store::{AuditContext, OperationsStore};
+    use smartcity_web::operations::live::LiveHub;
+    let app = TestApp::new().await;
+    let store = app.store.store();
+    store
+        .ensure_sop_defaults(
+            &smartcity_store::AuditContext::system("test"),
+            &smartcity_domain::operations::sop::DEFAULT_PROCEDURES,
+        )
+        .await
+        .unwrap();
+    let (_gauge, alarm) = flood_and_a_silent_camera(&app).await;
+    let alarm: uuid::Uuid = alarm.parse().unwrap();
+    let step = store.sop_steps().await.unwrap().into_iter().find(|s| s.alarm_type == "flood_level").unwrap().id;
+    let operator = app.staff("ioc@hue.test", &[(Role::IocOperator, "46")]).await;
+    let ctx = AuditContext::account(operator, None);
+    let hub = LiveHub::new();
+    assert_eq!(hub.poll(&store, chrono::Utc::now()).await.unwrap(), 0, "the first read starts from now");
+    // 1,100 changes in a few seconds: more than one read of the outbox takes.
+    for i in 0..1_100 {
+        store.set_sop_tick(&ctx, alarm, step, operator, i % 2 == 0).await.unwrap();
+    }
+    assert_eq!(hub.poll(&store, chrono::Utc::now()).await.unwrap(), 1_100, "every change of the burst");
+    store.set_sop_tick(&ctx, alarm, step, operator, true).await.unwrap();
+    assert_eq!(hub.poll(&store, chrono::Utc::now()).await.unwrap(), 1, "the next change is not stuck behind the burst");
+    assert_eq!(hub.poll(&store, chrono::Utc::now()).await.unwrap(), 0, "nothing is published twice");
 }
