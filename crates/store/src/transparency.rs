@@ -94,7 +94,12 @@ pub trait TransparencyStore {
 
 /// `'a', 'b'` of status codes: our own constants, never input, so they go into the SQL as literals.
 fn status_list(keep: impl Fn(ReportStatus) -> bool) -> String {
-    ReportStatus::ALL.into_iter().filter(|s| keep(*s)).map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+    ReportStatus::ALL
+        .into_iter()
+        .filter(|s| keep(*s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn placeholders(first: usize, n: usize) -> String {
@@ -114,7 +119,8 @@ impl TransparencyStore for Store {
         let open = status_list(ReportStatus::is_open);
         // $1 = now, $2.. = bounds; bucket i holds created_at < bounds[i + 1].
         let n = bounds.len();
-        let whens: String = (1..n).map(|i| format!("WHEN created_at < ${} THEN {}", i + 2, i - 1)).collect::<Vec<_>>().join(" ");
+        let whens: String =
+            (1..n).map(|i| format!("WHEN created_at < ${} THEN {}", i + 2, i - 1)).collect::<Vec<_>>().join(" ");
         let count = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
         let sql = format!(
             "SELECT handling_unit_code AS unit_code, CAST(CASE {whens} END AS BIGINT) AS bucket, \
@@ -217,10 +223,7 @@ impl TransparencyStore for Store {
             }
             q.fetch_all(pool).await?
         });
-        Ok(rows
-            .into_iter()
-            .filter_map(|(d, h, v)| DateTime::from_timestamp(h * 3600, 0).map(|t| (d, t, v)))
-            .collect())
+        Ok(rows.into_iter().filter_map(|(d, h, v)| DateTime::from_timestamp(h * 3600, 0).map(|t| (d, t, v))).collect())
     }
 
     async fn daily_highs(
@@ -250,9 +253,7 @@ impl TransparencyStore for Store {
         });
         Ok(rows
             .into_iter()
-            .filter_map(|(d, day, v)| {
-                DateTime::from_timestamp(day * 86_400 - utc_offset_seconds, 0).map(|t| (d, t, v))
-            })
+            .filter_map(|(d, day, v)| DateTime::from_timestamp(day * 86_400 - utc_offset_seconds, 0).map(|t| (d, t, v)))
             .collect())
     }
 }

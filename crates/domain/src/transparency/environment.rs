@@ -241,7 +241,8 @@ mod tests {
         let pm: HourlySeries = (0..24).map(|h| (local_hour(d, h), 55.7)).collect();
         let no2: HourlySeries = (0..24).map(|h| (local_hour(d, h), if h == 8 { 130.8 } else { 40.0 })).collect();
         let o3: HourlySeries = (0..24).map(|h| (local_hour(d, h), if h == 13 { 114.6 } else { 20.0 })).collect();
-        let days = station_daily_aqi(&[(Pollutant::Pm25, pm), (Pollutant::No2, no2), (Pollutant::O3, o3)], &period(d, d));
+        let days =
+            station_daily_aqi(&[(Pollutant::Pm25, pm), (Pollutant::No2, no2), (Pollutant::O3, o3)], &period(d, d));
         assert_eq!(days.len(), 1);
         assert_eq!((days[0].0, days[0].1.aqi, days[0].1.dominant), (d, 110, Pollutant::Pm25));
         assert_eq!(days[0].1.category, AqiCategory::Poor);
@@ -279,7 +280,14 @@ mod tests {
         assert_eq!(s.days, 4);
         assert_eq!(s.by_category.iter().map(|b| b.days).collect::<Vec<_>>(), vec![3, 0, 0, 1, 0, 0]);
         assert_eq!(s.worst.map(|w| (w.date, w.aqi, w.category)), Some((day(2026, 1, 4), 160, AqiCategory::Bad)));
-        assert_eq!(summarise_aqi(&[]), AqiDays { days: 0, by_category: s.by_category.iter().map(|b| BandDays { days: 0, ..*b }).collect(), worst: None });
+        assert_eq!(
+            summarise_aqi(&[]),
+            AqiDays {
+                days: 0,
+                by_category: s.by_category.iter().map(|b| BandDays { days: 0, ..*b }).collect(),
+                worst: None
+            }
+        );
     }
 
     #[test]

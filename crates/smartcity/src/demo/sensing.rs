@@ -323,7 +323,9 @@ mod tests {
         let level = |days: i64| history_reading(&kim_long, 1, now - Duration::days(days), now).as_f64().unwrap();
         assert!(level(12) >= 2.0, "BĐ2 is 2.0 m at Kim Long: {}", level(12));
         assert!(level(25) < 1.0, "below BĐ1 outside the flood: {}", level(25));
-        let pm = |days: i64| history_reading(&json!({"pollutant": "pm25"}), 1, now - Duration::days(days), now).as_f64().unwrap();
+        let pm = |days: i64| {
+            history_reading(&json!({"pollutant": "pm25"}), 1, now - Duration::days(days), now).as_f64().unwrap()
+        };
         assert!(pm(6) > 2.0 * pm(14), "smoky spell: {} vs {}", pm(6), pm(14));
         assert_eq!(history_reading(&json!({"status": "lamp"}), 1, now, now), json!(false));
     }

@@ -25,17 +25,20 @@ async fn report(
     rating: Option<Rating>,
 ) {
     let r = store
-        .create_report(&admin(), NewReport {
-            service_code: "MT".to_owned(),
-            description: "Rác".to_owned(),
-            location: GeoPoint { lat: 16.46, lon: 107.58 },
-            address: None,
-            ward_code: Some("19753".to_owned()),
-            handling_unit_code: None,
-            reporter: Reporter { name: Some("Trần Thị Bình".to_owned()), ..Default::default() },
-            api_key_id: None,
-            photos: vec![],
-        })
+        .create_report(
+            &admin(),
+            NewReport {
+                service_code: "MT".to_owned(),
+                description: "Rác".to_owned(),
+                location: GeoPoint { lat: 16.46, lon: 107.58 },
+                address: None,
+                ward_code: Some("19753".to_owned()),
+                handling_unit_code: None,
+                reporter: Reporter { name: Some("Trần Thị Bình".to_owned()), ..Default::default() },
+                api_key_id: None,
+                photos: vec![],
+            },
+        )
         .await
         .unwrap();
     let mut change = ReportChange::from_report(&r, status, NewReportEvent { action: "t".into(), ..Default::default() });
@@ -85,11 +88,10 @@ async fn report_counts_group_by_unit_and_bucket_and_histograms_by_whole_hours() 
         .map(|h| (h.unit_code, h.hours, h.reports))
         .collect();
     hours.sort();
-    assert_eq!(hours, vec![
-        (Some("19753".to_owned()), 2, 1),
-        (Some("19753".to_owned()), 216, 1),
-        (Some("19789".to_owned()), 30, 1)
-    ]);
+    assert_eq!(
+        hours,
+        vec![(Some("19753".to_owned()), 2, 1), (Some("19753".to_owned()), 216, 1), (Some("19789".to_owned()), 30, 1)]
+    );
 
     let points = store.report_points(bounds[0], bounds[2], &[], 100).await.unwrap();
     assert_eq!(points.len(), 5, "rejected reports are not on the map");
@@ -113,18 +115,21 @@ async fn hourly_means_and_daily_highs_are_aggregated_in_the_database() {
     let means = store.hourly_means(&[ds], start, end).await.unwrap();
     let got: Vec<(i64, String, f64)> =
         means.iter().map(|(d, t, v)| (*d, t.to_rfc3339(), (v * 100.0).round() / 100.0)).collect();
-    assert_eq!(got, vec![
-        (ds, "2026-03-01T16:00:00+00:00".to_owned(), 1.1),
-        (ds, "2026-03-01T17:00:00+00:00".to_owned(), 1.4),
-        (ds, "2026-03-01T18:00:00+00:00".to_owned(), 1.7),
-    ]);
+    assert_eq!(
+        got,
+        vec![
+            (ds, "2026-03-01T16:00:00+00:00".to_owned(), 1.1),
+            (ds, "2026-03-01T17:00:00+00:00".to_owned(), 1.4),
+            (ds, "2026-03-01T18:00:00+00:00".to_owned(), 1.7),
+        ]
+    );
     // Local days start at 17:00 UTC: the 16:00 hour belongs to 1 March, the rest to 2 March.
     let highs = store.daily_highs(&[ds], start, end, 7 * 3600).await.unwrap();
     let got: Vec<(String, f64)> = highs.iter().map(|(_, t, v)| (t.to_rfc3339(), (v * 100.0).round() / 100.0)).collect();
-    assert_eq!(got, vec![
-        ("2026-02-28T17:00:00+00:00".to_owned(), 1.2),
-        ("2026-03-01T17:00:00+00:00".to_owned(), 1.8),
-    ]);
+    assert_eq!(
+        got,
+        vec![("2026-02-28T17:00:00+00:00".to_owned(), 1.2), ("2026-03-01T17:00:00+00:00".to_owned(), 1.8),]
+    );
     assert!(store.hourly_means(&[], start, end).await.unwrap().is_empty());
     assert!(store.daily_highs(&[ds + 999], start, end, 0).await.unwrap().is_empty());
 }

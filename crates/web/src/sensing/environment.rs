@@ -234,7 +234,12 @@ pub(crate) async fn things_of_kind(state: &AppState, kind: &str) -> AppResult<Ve
 }
 
 /// The entities of `to` a Thing links to through `navigation` (its Datastreams, its Locations).
-pub(crate) async fn related(state: &AppState, thing: i64, navigation: &str, to: EntitySet) -> AppResult<Vec<StaEntity>> {
+pub(crate) async fn related(
+    state: &AppState,
+    thing: i64,
+    navigation: &str,
+    to: EntitySet,
+) -> AppResult<Vec<StaEntity>> {
     let mut q = StaQuery::all(to, 1000);
     q.parent = Some((thing, EntitySet::Things.navigation(navigation).ok_or_else(crate::AppError::not_found)?));
     Ok(state.store.sta_query(&q).await?.entities)

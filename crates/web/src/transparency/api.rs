@@ -67,7 +67,10 @@ pub struct ReportsQuery {
     responses((status = 200, description = "Every unit's field-report figures and one unit's months", body = ReportsTable),
               (status = 404, description = "No such unit in the period", body = ApiErrorBody),
               (status = 422, description = "Malformed, reversed or too long period", body = ApiErrorBody)))]
-pub async fn reports(State(state): State<AppState>, AppQuery(q): AppQuery<ReportsQuery>) -> AppResult<Json<ReportsTable>> {
+pub async fn reports(
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<ReportsQuery>,
+) -> AppResult<Json<ReportsTable>> {
     let period = super::period(q.from.as_deref(), q.to.as_deref())?;
     Ok(Json(super::reports::reports_table(&state, &period, q.unit.as_deref()).await?))
 }

@@ -179,7 +179,9 @@ impl EnvironmentPage {
     }
     fn peak(&self, r: &RiverSummary) -> String {
         match &r.water.peak {
-            Some(p) => format!("{:.2} m · {} ({})", p.level_m, p.date, self.ctx.pick(p.level.label_vi(), p.level.label_en())),
+            Some(p) => {
+                format!("{:.2} m · {} ({})", p.level_m, p.date, self.ctx.pick(p.level.label_vi(), p.level.label_en()))
+            }
             None => "—".to_owned(),
         }
     }
@@ -200,7 +202,8 @@ pub async fn page(
 
 /// Air-quality days as CSV: the city first, then each station; every band's days and the worst day.
 pub fn air_csv_text(s: &EnvironmentSummary) -> String {
-    let mut header: Vec<String> = ["from", "to", "place", "station_id", "ward_code", "days"].map(str::to_owned).to_vec();
+    let mut header: Vec<String> =
+        ["from", "to", "place", "station_id", "ward_code", "days"].map(str::to_owned).to_vec();
     header.extend(AqiCategory::ALL.iter().map(|c| format!("days_{}", c.as_str())));
     header.extend(["worst_date", "worst_aqi", "worst_category", "worst_dominant"].map(str::to_owned));
     let mut out = header.join(",") + "\n";
@@ -228,10 +231,22 @@ pub fn air_csv_text(s: &EnvironmentSummary) -> String {
 
 /// River gauges as CSV: alarm levels, the peak and the days at each level.
 pub fn rivers_csv_text(s: &EnvironmentSummary) -> String {
-    let mut header: Vec<String> =
-        ["from", "to", "gauge_id", "name_vi", "river", "bd1_m", "bd2_m", "bd3_m", "days", "peak_m", "peak_date", "peak_level"]
-            .map(str::to_owned)
-            .to_vec();
+    let mut header: Vec<String> = [
+        "from",
+        "to",
+        "gauge_id",
+        "name_vi",
+        "river",
+        "bd1_m",
+        "bd2_m",
+        "bd3_m",
+        "days",
+        "peak_m",
+        "peak_date",
+        "peak_level",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     header.extend(FloodLevel::ALL.iter().map(|l| format!("days_{}", l.as_str())));
     let mut out = header.join(",") + "\n";
     for r in &s.rivers {

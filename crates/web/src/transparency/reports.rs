@@ -13,8 +13,8 @@ use chrono::Utc;
 use serde::Serialize;
 use smartcity_domain::transparency::reports::{HandlingHours, ReportCounts, ReportFigures, report_figures};
 use smartcity_domain::transparency::{Period, rank};
-use smartcity_store::{ReportStore, TransparencyStore, UnitStore};
 use smartcity_store::units::Unit;
+use smartcity_store::{ReportStore, TransparencyStore, UnitStore};
 use utoipa::ToSchema;
 
 use super::api::ReportsQuery;
@@ -334,8 +334,8 @@ pub fn units_csv_text(table: &ReportsTable) -> String {
 
 /// The months of the table's scope as CSV.
 pub fn months_csv_text(table: &ReportsTable) -> String {
-    let mut out = ["unit_code", "month", "from", "to"].into_iter().chain(FIGURE_COLUMNS).collect::<Vec<_>>().join(",")
-        + "\n";
+    let mut out =
+        ["unit_code", "month", "from", "to"].into_iter().chain(FIGURE_COLUMNS).collect::<Vec<_>>().join(",") + "\n";
     for m in &table.months {
         let mut line = vec![csv_field(&table.scope), m.month.clone(), m.from.clone(), m.to.clone()];
         line.extend(figure_cells(&m.figures));
@@ -346,20 +346,14 @@ pub fn months_csv_text(table: &ReportsTable) -> String {
 }
 
 /// `GET /minh-bach/phan-anh.csv?from=&to=`: every unit's field-report figures.
-pub async fn units_csv(
-    State(state): State<AppState>,
-    AppQuery(q): AppQuery<ReportsQuery>,
-) -> AppResult<Response> {
+pub async fn units_csv(State(state): State<AppState>, AppQuery(q): AppQuery<ReportsQuery>) -> AppResult<Response> {
     let period = super::period(q.from.as_deref(), q.to.as_deref())?;
     let table = reports_table(&state, &period, None).await?;
     Ok(csv_response(&format!("phan-anh-{}-{}.csv", table.from, table.to), units_csv_text(&table)))
 }
 
 /// `GET /minh-bach/phan-anh/theo-thang.csv?from=&to=&unit=`: one unit's (default the city's) months.
-pub async fn months_csv(
-    State(state): State<AppState>,
-    AppQuery(q): AppQuery<ReportsQuery>,
-) -> AppResult<Response> {
+pub async fn months_csv(State(state): State<AppState>, AppQuery(q): AppQuery<ReportsQuery>) -> AppResult<Response> {
     let period = super::period(q.from.as_deref(), q.to.as_deref())?;
     let table = reports_table(&state, &period, q.unit.as_deref()).await?;
     let name = format!("phan-anh-{}-{}-{}.csv", table.scope, table.from, table.to);
@@ -399,13 +393,10 @@ pub(super) fn hours_text(ctx: &PageContext, v: Option<f64>) -> String {
 /// rate (scaled to 100 %).
 pub(super) fn month_charts(ctx: &PageContext, months: &[ReportMonth]) -> [String; 2] {
     use super::chart::{Bar, bar_chart};
-    let received: Vec<Bar<'_>> = months
-        .iter()
-        .map(|m| Bar { label: &m.month, value: Some(m.figures.counts.received as f64) })
-        .collect();
+    let received: Vec<Bar<'_>> =
+        months.iter().map(|m| Bar { label: &m.month, value: Some(m.figures.counts.received as f64) }).collect();
     let busiest = received.iter().filter_map(|b| b.value).fold(1.0_f64, f64::max);
-    let on_time: Vec<Bar<'_>> =
-        months.iter().map(|m| Bar { label: &m.month, value: m.figures.on_time_rate }).collect();
+    let on_time: Vec<Bar<'_>> = months.iter().map(|m| Bar { label: &m.month, value: m.figures.on_time_rate }).collect();
     [
         bar_chart(ctx.t("transparency.reports_received"), &received, busiest, ""),
         bar_chart(ctx.t("transparency.reports_on_time"), &on_time, 100.0, " %"),

@@ -163,17 +163,24 @@ async fn report(
     let code = app.store.report_categories().await.unwrap().remove(0).code;
     let r = app
         .store
-        .create_report(&ctx, NewReport {
-            service_code: code,
-            description: DESCRIPTION.to_owned(),
-            location: smartcity_domain::geo::GeoPoint { lat: 16.46712, lon: 107.59049 },
-            address: Some("12 Lê Lợi".to_owned()),
-            ward_code: Some(ward.to_owned()),
-            handling_unit_code: None,
-            reporter: Reporter { name: Some(REPORTER.to_owned()), email: Some("rieng@example.vn".into()), ..Default::default() },
-            api_key_id: None,
-            photos: vec![],
-        })
+        .create_report(
+            &ctx,
+            NewReport {
+                service_code: code,
+                description: DESCRIPTION.to_owned(),
+                location: smartcity_domain::geo::GeoPoint { lat: 16.46712, lon: 107.59049 },
+                address: Some("12 Lê Lợi".to_owned()),
+                ward_code: Some(ward.to_owned()),
+                handling_unit_code: None,
+                reporter: Reporter {
+                    name: Some(REPORTER.to_owned()),
+                    email: Some("rieng@example.vn".into()),
+                    ..Default::default()
+                },
+                api_key_id: None,
+                photos: vec![],
+            },
+        )
         .await
         .unwrap();
     let status = if answer_in.is_some() { smartcity_domain::reports::ReportStatus::Answered } else { status };
@@ -211,7 +218,14 @@ async fn report_figures_count_what_each_unit_did_with_the_counts_behind_every_ra
     let table = table.json();
     let city = unit(&table, "46");
     assert_eq!(
-        [&city["received"], &city["rejected"], &city["processed"], &city["on_time"], &city["overdue_open"], &city["rated"]],
+        [
+            &city["received"],
+            &city["rejected"],
+            &city["processed"],
+            &city["on_time"],
+            &city["overdue_open"],
+            &city["rated"]
+        ],
         [&json!(4), &json!(1), &json!(2), &json!(1), &json!(1), &json!(2)],
         "the city counts every report, routed or not: {city}"
     );
@@ -220,9 +234,15 @@ async fn report_figures_count_what_each_unit_did_with_the_counts_behind_every_ra
     assert_eq!((city["satisfaction_rate"].as_f64(), city["satisfied_rate"].as_f64()), (Some(50.0), Some(50.0)));
     assert_eq!(city["median_hours"], 109.5, "between 2.5 h and 216.5 h");
     let a = unit(&table, WARD_A);
-    assert_eq!((a["received"].as_u64(), a["on_time_rate"].as_f64(), a["rank"].as_u64()), (Some(1), Some(100.0), Some(1)));
+    assert_eq!(
+        (a["received"].as_u64(), a["on_time_rate"].as_f64(), a["rank"].as_u64()),
+        (Some(1), Some(100.0), Some(1))
+    );
     let b = unit(&table, WARD_B);
-    assert_eq!((b["received"].as_u64(), b["processed"].as_u64(), b["overdue_open"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (b["received"].as_u64(), b["processed"].as_u64(), b["overdue_open"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!((b["on_time_rate"].as_f64(), b["rank"].as_u64()), (Some(0.0), Some(2)));
     assert!(unit(&table, "46.TTHCC")["on_time_rate"].is_null(), "no reports: N/A, unranked");
     let months = table["months"].as_array().unwrap();
@@ -243,8 +263,13 @@ async fn report_figures_count_what_each_unit_did_with_the_counts_behind_every_ra
     let english = app.get("/minh-bach?lang=en", None).await;
     assert!(english.body.contains("109.5 hours") && english.body.contains("Field reports"));
     let formulas = app.get("/minh-bach/cach-tinh", None).await.body;
-    for anchor in ["pa-tiep-nhan", "pa-da-xu-ly", "pa-dung-han", "pa-hai-long", "pa-thoi-gian", "mt-aqi-ngay", "mt-muc-nuoc"] {
-        assert!(overview.body.contains(&format!("/minh-bach/cach-tinh#{anchor}")) || anchor.starts_with("mt-"), "{anchor}");
+    for anchor in
+        ["pa-tiep-nhan", "pa-da-xu-ly", "pa-dung-han", "pa-hai-long", "pa-thoi-gian", "mt-aqi-ngay", "mt-muc-nuoc"]
+    {
+        assert!(
+            overview.body.contains(&format!("/minh-bach/cach-tinh#{anchor}")) || anchor.starts_with("mt-"),
+            "{anchor}"
+        );
         assert!(formulas.contains(&format!("id=\"{anchor}\"")), "formula {anchor} missing");
     }
     let unit_page = app.get(&format!("/minh-bach/don-vi/{WARD_B}"), None).await;
@@ -280,10 +305,25 @@ async fn the_report_map_downloads_as_geojson_with_public_fields_only() {
     assert_eq!(f["geometry"]["coordinates"], json!([107.59, 16.467]), "rounded to about 110 m");
     let mut keys: Vec<&str> = f["properties"].as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, [
-        "answered_at", "category", "category_name", "due_at", "handling_unit_code", "handling_unit_name", "id",
-        "open", "sent_at", "status", "status_label", "url", "ward_code", "ward_name"
-    ]);
+    assert_eq!(
+        keys,
+        [
+            "answered_at",
+            "category",
+            "category_name",
+            "due_at",
+            "handling_unit_code",
+            "handling_unit_name",
+            "id",
+            "open",
+            "sent_at",
+            "status",
+            "status_label",
+            "url",
+            "ward_code",
+            "ward_name"
+        ]
+    );
     for private in [REPORTER, "rieng@example.vn", DESCRIPTION, "Tôn Nữ Lan", "12 Lê Lợi", "Đã xử lý."] {
         assert!(!all.body.contains(private), "{private} is on the public map");
     }
@@ -392,9 +432,13 @@ async fn the_environment_summary_counts_aqi_days_per_band_and_river_days_per_ala
     let station = &s["stations"][0];
     assert_eq!(station["name"], "Trạm không khí A");
     assert_eq!(station["days"], 2, "the 17-hour day does not count: {station}");
-    let bands: Vec<u64> = station["by_category"].as_array().unwrap().iter().map(|b| b["days"].as_u64().unwrap()).collect();
+    let bands: Vec<u64> =
+        station["by_category"].as_array().unwrap().iter().map(|b| b["days"].as_u64().unwrap()).collect();
     assert_eq!(bands, [1, 0, 1, 0, 0, 0]);
-    assert_eq!((station["worst"]["date"].as_str(), station["worst"]["aqi"].as_u64()), (Some(d1.to_string().as_str()), Some(117)));
+    assert_eq!(
+        (station["worst"]["date"].as_str(), station["worst"]["aqi"].as_u64()),
+        (Some(d1.to_string().as_str()), Some(117))
+    );
     assert_eq!(s["city"]["days"], 2);
     let river = &s["rivers"][0];
     assert_eq!(river["gauge_id"], "tram-thuy-van-kim-long");
