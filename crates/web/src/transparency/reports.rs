@@ -190,7 +190,8 @@ pub async fn reports_table(state: &AppState, period: &Period, scope: Option<&str
     Ok(ReportsTable { from: period.from().to_string(), to: period.to().to_string(), scope, units, months })
 }
 
-/// Most points the GeoJSON download carries: a year of a busy city fits; the rest is in the CSV counts.
+/// Most points the GeoJSON download carries (newest first; `truncated` says when there were more): a year of a
+/// busy city fits; the rest is in the CSV counts.
 pub const MAX_MAP_POINTS: i64 = 10_000;
 
 /// The reports sent in `period` (to `unit`'s subtree when given) as a GeoJSON FeatureCollection of points with
@@ -223,10 +224,11 @@ pub async fn report_map(
     let end = local_midnight(period.to().succ_opt().unwrap_or(period.to()));
     let local = |t: chrono::DateTime<Utc>| t.with_timezone(&smartcity_domain::time::TZ).to_rfc3339();
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    let features: Vec<serde_json::Value> = state
-        .store
-        .report_points(start, end, &units, MAX_MAP_POINTS)
-        .await?
+    let mut points = state.store.report_points(start, end, &units, MAX_MAP_POINTS + 1).await?;
+    // One more than the cap is asked for, so the download can say plainly that it is cut.
+    let truncated = points.len() > MAX_MAP_POINTS as usize;
+    points.truncate(MAX_MAP_POINTS as usize);
+    let features: Vec<serde_json::Value> = points
         .into_iter()
         .map(|p| {
             let status = smartcity_domain::reports::ReportStatus::parse(&p.status).ok();
@@ -260,6 +262,7 @@ pub async fn report_map(
         "type": "FeatureCollection",
         "from": period.from().to_string(),
         "to": period.to().to_string(),
+        "truncated": truncated,
         "features": features,
     }))
 }

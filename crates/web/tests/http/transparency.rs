@@ -298,6 +298,7 @@ async fn the_report_map_downloads_as_geojson_with_public_fields_only() {
     assert!(all.headers["content-type"].to_str().unwrap().starts_with("application/geo+json"));
     let fc = all.json();
     assert_eq!(fc["type"], "FeatureCollection");
+    assert_eq!(fc["truncated"], false);
     let features = fc["features"].as_array().unwrap();
     assert_eq!(features.len(), 4, "rejected reports are not on the map");
     let f = &features[0];
