@@ -33,6 +33,7 @@ pub mod sensing;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transparency;
 pub mod units;
 
 pub use audit::{AuditContext, AuditStore};
@@ -48,6 +49,7 @@ pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
 pub use sensing::{AlarmStore, SensingStore};
 pub use sessions::SessionStore;
+pub use transparency::TransparencyStore;
 pub use units::UnitStore;
 
 /// Which database engine a [`Store`] runs on.

@@ -20,6 +20,7 @@ mod reports;
 mod reports_handling;
 mod sensing;
 mod sessions;
+mod transparency;
 mod units;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

@@ -1,11 +1,15 @@
 //! `transparency` (minh bạch): public pages and API where everyone watches how well each unit of Huế serves
 //! them — the QĐ 766/QĐ-TTg indicators of the city, every ward and commune and every agency over a period,
 //! ranked, split by month, each figure with the counts behind it and its formula in words, downloadable as
-//! CSV and JSON. No personal data: only counts per unit.
+//! CSV and JSON; the same for the field reports each unit handled ([`reports`], with the GeoJSON of the report
+//! map) and a summary of the air and the rivers ([`environment`]). No personal data: only counts per unit and
+//! the public fields of a report.
 
 pub mod api;
 pub mod chart;
+pub mod environment;
 pub mod pages;
+pub mod reports;
 
 use std::collections::HashMap;
 
@@ -33,6 +37,14 @@ pub fn router() -> Router<AppState> {
         .route("/minh-bach/don-vi.csv", get(pages::units_csv))
         .route("/minh-bach/don-vi/{code}", get(pages::unit))
         .route("/minh-bach/don-vi/{code}/theo-thang.csv", get(pages::unit_csv))
+        .route("/minh-bach/phan-anh.csv", get(reports::units_csv))
+        .route("/minh-bach/phan-anh/theo-thang.csv", get(reports::months_csv))
+        .route("/minh-bach/phan-anh.geojson", get(reports::geojson))
+        .route("/minh-bach/moi-truong", get(environment::page))
+        .route("/minh-bach/moi-truong/khong-khi.csv", get(environment::air_csv))
+        .route("/minh-bach/moi-truong/song.csv", get(environment::rivers_csv))
+        .route("/api/v1/transparency/reports", get(api::reports))
+        .route("/api/v1/transparency/environment", get(api::environment))
         .route("/api/v1/transparency/units", get(api::units))
         .route("/api/v1/transparency/units/{code}", get(api::unit))
 }
