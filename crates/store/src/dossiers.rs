@@ -15,6 +15,7 @@ use smartcity_domain::text::fold_vietnamese;
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
+use crate::dossier_rollups::{RollupWrite, Which};
 use crate::outbox::OutboxWrite;
 use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
 
@@ -313,7 +314,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Inserts used inside a dossier transaction on either engine.
-pub(crate) trait DossierWrite: AuditAppend + OutboxWrite {
+pub(crate) trait DossierWrite: AuditAppend + OutboxWrite + RollupWrite {
     async fn next_dossier_seq(&mut self, agency: &str, day: NaiveDate) -> StoreResult<i64>;
     async fn attach_document(
         &mut self,
@@ -486,6 +487,7 @@ crate::impl_for_connections!(impl DossierWrite {
 
     async fn write_dossier_change(&mut self, ctx: &AuditContext, before: &Dossier, change: &DossierChange) -> StoreResult<()> {
         let s = &change.state;
+        let tallied_before = self.rollup_subjects(Which::Ids(&[change.dossier_id])).await?;
         let done = sqlx::query(
             "UPDATE dossiers SET status = $1, current_unit_code = $2, accepted_at = $3, due_at = $4, original_due_at = $5, \
              finished_at = $6, returned_at = $7, supplement_requests = $8, supplement_due_at = $9, paused_at = $10, \
@@ -524,6 +526,8 @@ crate::impl_for_connections!(impl DossierWrite {
             self.attach_document(change.dossier_id, purpose, before.applicant_id, true, change.event.actor_id, doc).await?;
         }
         self.insert_dossier_event(change.dossier_id, Some(before.status), change.status, s.current_step, &change.event).await?;
+        let tallied_after = self.rollup_subjects(Which::Ids(&[change.dossier_id])).await?;
+        self.move_rollups(&tallied_before, &tallied_after).await?;
         self.append_audit(ctx, AuditEvent {
             action: "dossier.action",
             record_type: "dossier",
@@ -654,6 +658,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            let tallied = tx.rollup_subjects(Which::Ids(&[id])).await?;
+            tx.move_rollups(&[], &tallied).await?;
             tx.insert_dossier_event(id, None, status, 0, &NewDossierEvent {
                 action: "submit".into(),
                 actor_id: new.created_by.or(new.applicant_id),

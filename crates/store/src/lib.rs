@@ -17,6 +17,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
 pub mod calendar;
+pub mod dossier_rollups;
 pub mod dossiers;
 pub mod identity;
 pub mod open311;
@@ -37,6 +38,7 @@ pub mod units;
 
 pub use audit::{AuditContext, AuditStore};
 pub use calendar::CalendarStore;
+pub use dossier_rollups::DossierRollupStore;
 pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use operations::OperationsStore;
@@ -346,7 +348,8 @@ impl Store {
             Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
             Db::Postgres { pool } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        // Derived data a migration cannot compute in SQL (local days, working days): built once, here.
+        self.ensure_dossier_rollups().await
     }
 
     /// Versions of the migrations this binary carries for the current backend.
