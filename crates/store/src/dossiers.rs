@@ -251,6 +251,23 @@ pub struct NewDossierEvent {
     pub details: Value,
 }
 
+/// What the public lookup shows of a dossier, read in one indexed query (the code's unique index joined to its
+/// procedure version): no form data, no documents, nothing personal beyond the name the caller turns into
+/// initials.
+#[derive(Debug, Clone)]
+pub struct DossierLookup {
+    pub code: String,
+    pub procedure_name_vi: String,
+    pub procedure_name_en: String,
+    pub applicant_name: String,
+    pub status: DossierStatus,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub unit_code: String,
+    /// The step being worked on, while processing.
+    pub current_step: Option<smartcity_domain::procedures::ProcedureStep>,
+}
+
 /// A document attached to a dossier.
 #[derive(Debug, Clone, Serialize)]
 pub struct DossierDocument {
@@ -562,6 +579,8 @@ pub trait DossierStore {
     async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier>;
     async fn dossier(&self, id: Uuid) -> StoreResult<Option<Dossier>>;
     async fn dossier_by_code(&self, code: &str) -> StoreResult<Option<Dossier>>;
+    /// The public view of the dossier with this code, if any.
+    async fn dossier_lookup(&self, code: &str) -> StoreResult<Option<DossierLookup>>;
     async fn dossier_events(&self, id: Uuid) -> StoreResult<Vec<DossierEvent>>;
     async fn dossier_documents(&self, id: Uuid) -> StoreResult<Vec<DossierDocument>>;
     /// Bytes and content type of a stored file.
@@ -739,6 +758,50 @@ impl DossierStore for Store {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code.trim().to_uppercase()).fetch_optional(pool).await?
         });
         row.map(DossierRow::into_dossier).transpose()
+    }
+
+    async fn dossier_lookup(&self, code: &str) -> StoreResult<Option<DossierLookup>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            name_vi: String,
+            name_en: String,
+            applicant_name: String,
+            status: i64,
+            received_at: DateTime<Utc>,
+            due_at: Option<DateTime<Utc>>,
+            unit_code: String,
+            current_step: i64,
+            steps: Option<String>,
+        }
+        // The steps (a JSON list) are only read while the dossier is being processed.
+        let sql = format!(
+            "SELECT d.code, p.name_vi, p.name_en, d.applicant_name, d.status, d.received_at, d.due_at, d.unit_code, \
+             d.current_step, CASE WHEN d.status = {} THEN p.steps END AS steps \
+             FROM dossiers d JOIN procedures p ON p.id = d.procedure_id WHERE d.code = $1",
+            DossierStatus::Processing.code()
+        );
+        let row: Option<Row> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code.trim().to_uppercase()).fetch_optional(pool).await?
+        });
+        let Some(r) = row else { return Ok(None) };
+        let current_step = match r.steps {
+            Some(steps) => serde_json::from_str::<Vec<smartcity_domain::procedures::ProcedureStep>>(&steps)
+                .ok()
+                .and_then(|steps| steps.into_iter().nth(usize::try_from(r.current_step).unwrap_or(usize::MAX))),
+            None => None,
+        };
+        Ok(Some(DossierLookup {
+            code: r.code,
+            procedure_name_vi: r.name_vi,
+            procedure_name_en: r.name_en,
+            applicant_name: r.applicant_name,
+            status: DossierStatus::from_code(r.status)?,
+            received_at: r.received_at,
+            due_at: r.due_at,
+            unit_code: r.unit_code,
+            current_step,
+        }))
     }
 
     async fn dossier_events(&self, id: Uuid) -> StoreResult<Vec<DossierEvent>> {

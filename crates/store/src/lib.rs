@@ -19,6 +19,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dossier_rollups;
 pub mod dossiers;
+pub mod dossiers_bulk;
 pub mod identity;
 pub mod open311;
 pub mod operations;
