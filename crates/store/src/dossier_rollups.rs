@@ -67,8 +67,9 @@ pub fn month_of(day: NaiveDate) -> NaiveDate {
 /// Earlier than any dossier, and a date both engines store.
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
 
-/// Rows per upsert: 20 bound values each stays far under SQLite's 32 766 parameters.
-const ROWS_PER_UPSERT: usize = 400;
+/// Rows per upsert: 20 bound values each, 1,000 per statement (SQLite's cost of binding numbered parameters grows
+/// with the square of their number; see `dossiers_bulk`).
+const ROWS_PER_UPSERT: usize = 50;
 
 /// Reads the columns after `skip` leading ones as tallies.
 fn counts_from_row<R: Row>(row: &R, skip: usize) -> StoreResult<IndexCounts>
@@ -232,7 +233,7 @@ crate::impl_for_connections!(impl RollupWrite {
         let rows: Vec<SubjectRow> = match which {
             Which::Ids(ids) => {
                 let mut rows = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(500) {
+                for chunk in ids.chunks(200) {
                     let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
                     let sql = format!("{SUBJECT_SELECT} WHERE d.id IN ({marks})");
                     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));

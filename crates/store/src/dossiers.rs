@@ -631,7 +631,7 @@ impl Store {
         let received_at = smartcity_domain::audit::truncate_to_micros(received_at);
         let status = DossierStatus::Submitted;
         let form_data = new.form_data.to_string();
-        in_write_tx!(self, tx => {
+        let (code, reused) = in_write_tx!(self, tx => {
             // Codes are upper case; count under the same spelling so two spellings never share a code.
             let seq = tx.next_dossier_seq(&new.agency_code.trim().to_uppercase(), new.local_day).await?;
             let code = DossierCode::new(&new.agency_code, new.local_day, seq as u64)?;
@@ -707,8 +707,30 @@ impl Store {
                 "dossier.submitted",
                 &json!({"dossier_id": id.to_string(), "code": code.as_str(), "status": status.as_str()}),
             ).await?;
+            (code, reused)
         });
-        self.dossier(id).await?.ok_or(StoreError::NotFound)
+        // The row as written, without reading it back (a submission is the hottest write).
+        Ok(Dossier {
+            id,
+            code: code.to_string(),
+            procedure_id: new.procedure_id,
+            procedure_code: new.procedure_code,
+            current_unit_code: new.unit_code.clone(),
+            unit_code: new.unit_code,
+            applicant_id: new.applicant_id,
+            applicant_name: new.applicant_name,
+            applicant_citizen_id: new.applicant_citizen_id,
+            applicant_kind: new.applicant_kind,
+            applicant_tax_code: new.applicant_tax_code,
+            applicant_contact: new.applicant_contact,
+            channel: new.channel,
+            status,
+            form_data: new.form_data,
+            state: DossierState { received_at, reused_documents: reused, ..Default::default() },
+            created_by: new.created_by,
+            updated_at: now,
+            has_documents: !new.documents.is_empty(),
+        })
     }
 }
 

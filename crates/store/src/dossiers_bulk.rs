@@ -17,8 +17,12 @@ use crate::dossier_rollups::{RollupWrite, Which};
 use crate::dossiers::DossierState;
 use crate::{Store, StoreResult, in_write_tx};
 
-/// Rows per INSERT: 36 columns × 400 rows stays under SQLite's 32 766 bound parameters.
-const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per INSERT for a table of `columns` columns: about 1,000 bound values. SQLite finds a numbered
+/// parameter's name by walking a list (`sqlite3_bind_parameter_name`, which sqlx calls for each value), so binding
+/// costs grow with the square of the values per statement: 400 rows × 36 columns took a second per statement.
+fn rows_per_statement(columns: usize) -> usize {
+    (1000 / columns).max(1)
+}
 
 /// A file of a bulk-loaded dossier.
 #[derive(Debug, Clone)]
@@ -142,7 +146,7 @@ impl DossierBulkStore for Store {
             }
             // Reserve each day's codes in one upsert per few hundred days: the last sequence after adding `n`.
             let mut last: HashMap<(String, NaiveDate), i64> = HashMap::new();
-            for chunk in needed.chunks(ROWS_PER_STATEMENT) {
+            for chunk in needed.chunks(rows_per_statement(3)) {
                 let sql = format!(
                     "INSERT INTO dossier_counters (agency_code, day, last_seq) VALUES {} \
                      ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + excluded.last_seq \
@@ -168,7 +172,7 @@ impl DossierBulkStore for Store {
                 *seq += 1;
             }
 
-            for (chunk, codes) in dossiers.chunks(ROWS_PER_STATEMENT).zip(codes.chunks(ROWS_PER_STATEMENT)) {
+            for (chunk, codes) in dossiers.chunks(rows_per_statement(36)).zip(codes.chunks(rows_per_statement(36))) {
                 let sql = format!(
                     "INSERT INTO dossiers (id, code, procedure_id, procedure_code, unit_code, current_unit_code, applicant_id, \
                      applicant_name, applicant_folded, applicant_citizen_id, applicant_kind, applicant_tax_code, applicant_contact, \
@@ -224,7 +228,7 @@ impl DossierBulkStore for Store {
 
             let documents: Vec<(Uuid, &BulkDocument)> =
                 dossiers.iter().flat_map(|d| d.documents.iter().map(move |doc| (d.id, doc))).collect();
-            for chunk in documents.chunks(ROWS_PER_STATEMENT) {
+            for chunk in documents.chunks(rows_per_statement(12)) {
                 let sql = format!(
                     "INSERT INTO dossier_documents (id, dossier_id, document_key, purpose, sha256, file_name, content_type, \
                      size, copy_kind, reused_from, uploaded_at, uploaded_by) VALUES {}",
@@ -251,7 +255,7 @@ impl DossierBulkStore for Store {
 
             let events: Vec<(&BulkDossier, &BulkDossierEvent)> =
                 dossiers.iter().flat_map(|d| d.events.iter().map(move |e| (d, e))).collect();
-            for chunk in events.chunks(ROWS_PER_STATEMENT) {
+            for chunk in events.chunks(rows_per_statement(15)) {
                 let sql = format!(
                     "INSERT INTO dossier_events (id, dossier_id, at, action, from_status, to_status, actor_id, actor_name, \
                      from_unit, to_unit, step, step_deadline, form, note, details) VALUES {}",

@@ -149,6 +149,16 @@ pub struct DossierView {
 /// Build the full view (events, documents with download links, allowed actions).
 pub async fn dossier_view(state: &AppState, user: &CurrentUser, dossier: &Dossier) -> AppResult<DossierView> {
     let procedure = state.store.procedure(dossier.procedure_id).await?.ok_or_else(AppError::not_found)?;
+    dossier_view_with(state, user, dossier, &procedure).await
+}
+
+/// [`dossier_view`] when the caller already holds the dossier's procedure version (a submission just made).
+async fn dossier_view_with(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    procedure: &smartcity_store::procedures::Procedure,
+) -> AppResult<DossierView> {
     let events: Vec<DossierEvent> = state.store.dossier_events(dossier.id).await?;
     let documents: Vec<DossierDocument> = state.store.dossier_documents(dossier.id).await?;
     let documents: Vec<Value> = documents
@@ -244,7 +254,7 @@ pub async fn submit(
             .await?
         }
     };
-    let view = dossier_view(&state, &user, &dossier).await?;
+    let view = dossier_view_with(&state, &user, &dossier, &procedure).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
