@@ -17,7 +17,9 @@ use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
 pub mod calendar;
+pub mod dossier_rollups;
 pub mod dossiers;
+pub mod dossiers_bulk;
 pub mod identity;
 pub mod open311;
 pub mod operations;
@@ -38,6 +40,7 @@ pub mod units;
 
 pub use audit::{AuditContext, AuditStore};
 pub use calendar::CalendarStore;
+pub use dossier_rollups::DossierRollupStore;
 pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use operations::OperationsStore;
@@ -348,7 +351,8 @@ impl Store {
             Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
             Db::Postgres { pool } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        // Derived data a migration cannot compute in SQL (local days, working days): built once, here.
+        self.ensure_dossier_rollups().await
     }
 
     /// Versions of the migrations this binary carries for the current backend.

@@ -9,6 +9,7 @@
 
 mod audit;
 mod calendar;
+mod dossier_rollups;
 mod dossiers;
 mod identity;
 mod outbox;
