@@ -262,6 +262,25 @@ pub fn parse_working_days(s: &str) -> Result<u32, ValidationError> {
 
 /// Walks days while remembering the rule days off of the current year, so that counting a deadline across many
 /// days computes each year's lunar holidays once.
+/// The statutory days off of `year`, computed once per year and process: they depend on the year alone, and
+/// working out Tết and Giỗ Tổ from the lunar calendar costs far more than a deadline or a processing time needs
+/// (a rebuild of the indices' tallies counts working days for every finished dossier).
+fn rule_days_off(year: i32) -> Vec<NaiveDate> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<i32, Vec<NaiveDate>>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(known) = cache.lock()
+        && let Some(days) = known.get(&year)
+    {
+        return days.clone();
+    }
+    let days: Vec<NaiveDate> = rule_holidays(year).into_iter().map(|h| h.date).collect();
+    if let Ok(mut known) = cache.lock() {
+        known.insert(year, days.clone());
+    }
+    days
+}
+
 struct YearCursor<'a> {
     calendar: &'a WorkingCalendar,
     year: Option<i32>,
@@ -284,7 +303,7 @@ impl<'a> YearCursor<'a> {
     fn is_rule_day_off(&mut self, date: NaiveDate) -> bool {
         if self.year != Some(date.year()) {
             self.year = Some(date.year());
-            self.rule_days_off = rule_holidays(date.year()).into_iter().map(|h| h.date).collect();
+            self.rule_days_off = rule_days_off(date.year());
         }
         self.rule_days_off.contains(&date)
     }

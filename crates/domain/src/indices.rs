@@ -11,12 +11,15 @@
 //! 5.3) need other data.
 //!
 //! The period is half-open, `[from, to)`. Everything is pure: the caller loads [`DossierRecord`]s and computes
-//! working days with the holiday calendar.
+//! working days with the holiday calendar, or sums the running tallies of [`counts`] (what the platform reads:
+//! the same figures without loading every dossier of the period).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::dossiers::{Channel, DossierStatus, Rating};
+
+pub mod counts;
 
 /// Khoảng thời gian yêu cầu bổ sung: from the supplement request until the supplement arrived (open while the
 /// applicant has not answered). Its length is subtracted from the processing time in indicator 2.1.
@@ -263,26 +266,67 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
         .iter()
         .filter(|r| r.status != DossierStatus::Withdrawn && r.due_at.is_some() && r.active_in(from, to))
         .collect();
-    let judged_count = judged.len() as u64;
-    let on_time = count(judged.iter().copied(), |r| r.on_time(to) == Some(true));
-    let late = judged_count - on_time;
-    let complained = count(judged.iter().copied(), |r| r.has_complaint || r.rating == Some(Rating::Dissatisfied));
-
     let received: Vec<&DossierRecord> = records.iter().filter(|r| r.received_in(from, to)).collect();
-    let received_count = received.len() as u64;
     let completed: Vec<&DossierRecord> = records.iter().filter(|r| r.completed_in(from, to)).collect();
-
     let timed: Vec<f64> = completed.iter().filter_map(|r| r.processing_days).collect();
-    let total_days: f64 = timed.iter().sum();
-    let timed_count = timed.len() as u64;
+    compute_from_counts(Counts {
+        judged: judged.len() as u64,
+        on_time: count(judged.iter().copied(), |r| r.on_time(to) == Some(true)),
+        complained: count(judged.iter().copied(), |r| r.has_complaint || r.rating == Some(Rating::Dissatisfied)),
+        received: received.len() as u64,
+        received_online: count(received.iter().copied(), |r| {
+            r.channel == Channel::Online && (!r.paper_result_required || r.has_e_result)
+        }),
+        fees_due: count(received.iter().copied(), |r| r.fees_due),
+        paid_online: count(received.iter().copied(), |r| r.fees_due && r.paid_online),
+        reused: count(received.iter().copied(), |r| r.reused_components),
+        completed: completed.len() as u64,
+        digitised: count(completed.iter().copied(), |r| r.has_attachments && r.has_e_result),
+        timed: timed.len() as u64,
+        total_days: timed.iter().sum(),
+    })
+}
 
+/// The counts every indicator is a ratio of, over the populations [`compute_indices`] describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Counts {
+    /// 2.1/5.4 population: accepted, not withdrawn, received or in progress in the period.
+    pub judged: u64,
+    /// Of those, on time (judged at their end, or at the period end while in progress).
+    pub on_time: u64,
+    /// Of those, with a complaint or a "không hài lòng" rating.
+    pub complained: u64,
+    /// Received in the period.
+    pub received: u64,
+    /// Received online (with an e-result when the result is on paper).
+    pub received_online: u64,
+    /// Received with fees due.
+    pub fees_due: u64,
+    /// Received with fees due and paid online.
+    pub paid_online: u64,
+    /// Received with a reused component.
+    pub reused: u64,
+    /// Completed with a result in the period.
+    pub completed: u64,
+    /// Completed with attachments and an e-result.
+    pub digitised: u64,
+    /// Completed with a processing time.
+    pub timed: u64,
+    /// Their working days.
+    pub total_days: f64,
+}
+
+/// The indicators from their counts: the one place the formulas and points are applied, whether the counts come
+/// from the dossiers ([`compute_indices`]) or from the running tallies ([`counts::indicators_from_counts`]).
+pub(crate) fn compute_from_counts(c: Counts) -> Vec<Indicator> {
+    let late = c.judged.saturating_sub(c.on_time);
     vec![
         rate_indicator(
             "2.1",
             "Tỷ lệ hồ sơ giải quyết đúng hạn",
             "Dossiers handled on time",
-            on_time,
-            judged_count,
+            c.on_time,
+            c.judged,
             max_points::ON_TIME,
             None,
         ),
@@ -291,9 +335,9 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             name_vi: "Thời gian giải quyết trung bình".to_owned(),
             name_en: "Average processing time".to_owned(),
             unit: IndicatorUnit::WorkingDays,
-            numerator: round2(total_days),
-            denominator: timed_count,
-            value: (timed_count > 0).then(|| round2(total_days / timed_count as f64)),
+            numerator: round2(c.total_days),
+            denominator: c.timed,
+            value: (c.timed > 0).then(|| round2(c.total_days / c.timed as f64)),
             points: None,
             max_points: max_points::AVERAGE_TIME,
             threshold: None,
@@ -302,10 +346,8 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             "3.3",
             "Tỷ lệ hồ sơ nộp trực tuyến",
             "Dossiers submitted online",
-            count(received.iter().copied(), |r| {
-                r.channel == Channel::Online && (!r.paper_result_required || r.has_e_result)
-            }),
-            received_count,
+            c.received_online,
+            c.received,
             max_points::ONLINE_SUBMISSION,
             Some(thresholds::ONLINE_SUBMISSION),
         ),
@@ -313,8 +355,8 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             "3.6",
             "Tỷ lệ hồ sơ thanh toán trực tuyến",
             "Dossiers paid online",
-            count(received.iter().copied(), |r| r.fees_due && r.paid_online),
-            count(received.iter().copied(), |r| r.fees_due),
+            c.paid_online,
+            c.fees_due,
             max_points::ONLINE_PAYMENT,
             None,
         ),
@@ -322,8 +364,8 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             "4.2",
             "Tỷ lệ số hóa hồ sơ, kết quả giải quyết",
             "Dossiers and results digitised",
-            count(completed.iter().copied(), |r| r.has_attachments && r.has_e_result),
-            completed.len() as u64,
+            c.digitised,
+            c.completed,
             max_points::DIGITISATION,
             Some(thresholds::DIGITISATION),
         ),
@@ -331,8 +373,8 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             "4.3",
             "Tỷ lệ khai thác, sử dụng lại dữ liệu đã số hóa",
             "Dossiers reusing digitised data",
-            count(received.iter().copied(), |r| r.reused_components),
-            received_count,
+            c.reused,
+            c.received,
             max_points::REUSE,
             Some(thresholds::REUSE),
         ),
@@ -340,8 +382,8 @@ pub fn compute_indices(records: &[DossierRecord], from: DateTime<Utc>, to: DateT
             "5.4",
             "Mức độ hài lòng trong giải quyết thủ tục hành chính",
             "Satisfaction with the handling of procedures",
-            judged_count.saturating_sub(late + complained),
-            judged_count,
+            c.judged.saturating_sub(late + c.complained),
+            c.judged,
             max_points::SATISFACTION,
             Some(thresholds::SATISFACTION),
         ),

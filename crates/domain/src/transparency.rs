@@ -3,7 +3,11 @@
 //!
 //! The indicators themselves come from [`crate::indices::compute_indices`]; this module only decides the
 //! period a person may ask for, the order of the ranking, the monthly buckets of a trend and the sentence that
-//! tells how each figure is computed.
+//! tells how each figure is computed. Its submodules do the same for the field reports ([`reports`]) and the
+//! environment ([`environment`]).
+
+pub mod environment;
+pub mod reports;
 
 use chrono::{Datelike, Months, NaiveDate};
 

@@ -15,6 +15,7 @@ use smartcity_domain::text::fold_vietnamese;
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
+use crate::dossier_rollups::{RollupWrite, Which};
 use crate::outbox::OutboxWrite;
 use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
 
@@ -250,6 +251,23 @@ pub struct NewDossierEvent {
     pub details: Value,
 }
 
+/// What the public lookup shows of a dossier, read in one indexed query (the code's unique index joined to its
+/// procedure version): no form data, no documents, nothing personal beyond the name the caller turns into
+/// initials.
+#[derive(Debug, Clone)]
+pub struct DossierLookup {
+    pub code: String,
+    pub procedure_name_vi: String,
+    pub procedure_name_en: String,
+    pub applicant_name: String,
+    pub status: DossierStatus,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub unit_code: String,
+    /// The step being worked on, while processing.
+    pub current_step: Option<smartcity_domain::procedures::ProcedureStep>,
+}
+
 /// A document attached to a dossier.
 #[derive(Debug, Clone, Serialize)]
 pub struct DossierDocument {
@@ -313,7 +331,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Inserts used inside a dossier transaction on either engine.
-pub(crate) trait DossierWrite: AuditAppend + OutboxWrite {
+pub(crate) trait DossierWrite: AuditAppend + OutboxWrite + RollupWrite {
     async fn next_dossier_seq(&mut self, agency: &str, day: NaiveDate) -> StoreResult<i64>;
     async fn attach_document(
         &mut self,
@@ -486,6 +504,7 @@ crate::impl_for_connections!(impl DossierWrite {
 
     async fn write_dossier_change(&mut self, ctx: &AuditContext, before: &Dossier, change: &DossierChange) -> StoreResult<()> {
         let s = &change.state;
+        let tallied_before = self.rollup_subjects(Which::Ids(&[change.dossier_id])).await?;
         let done = sqlx::query(
             "UPDATE dossiers SET status = $1, current_unit_code = $2, accepted_at = $3, due_at = $4, original_due_at = $5, \
              finished_at = $6, returned_at = $7, supplement_requests = $8, supplement_due_at = $9, paused_at = $10, \
@@ -524,6 +543,8 @@ crate::impl_for_connections!(impl DossierWrite {
             self.attach_document(change.dossier_id, purpose, before.applicant_id, true, change.event.actor_id, doc).await?;
         }
         self.insert_dossier_event(change.dossier_id, Some(before.status), change.status, s.current_step, &change.event).await?;
+        let tallied_after = self.rollup_subjects(Which::Ids(&[change.dossier_id])).await?;
+        self.move_rollups(&tallied_before, &tallied_after).await?;
         self.append_audit(ctx, AuditEvent {
             action: "dossier.action",
             record_type: "dossier",
@@ -558,6 +579,8 @@ pub trait DossierStore {
     async fn apply_dossier_change(&self, ctx: &AuditContext, change: DossierChange) -> StoreResult<Dossier>;
     async fn dossier(&self, id: Uuid) -> StoreResult<Option<Dossier>>;
     async fn dossier_by_code(&self, code: &str) -> StoreResult<Option<Dossier>>;
+    /// The public view of the dossier with this code, if any.
+    async fn dossier_lookup(&self, code: &str) -> StoreResult<Option<DossierLookup>>;
     async fn dossier_events(&self, id: Uuid) -> StoreResult<Vec<DossierEvent>>;
     async fn dossier_documents(&self, id: Uuid) -> StoreResult<Vec<DossierDocument>>;
     /// Bytes and content type of a stored file.
@@ -608,7 +631,7 @@ impl Store {
         let received_at = smartcity_domain::audit::truncate_to_micros(received_at);
         let status = DossierStatus::Submitted;
         let form_data = new.form_data.to_string();
-        in_write_tx!(self, tx => {
+        let (code, reused) = in_write_tx!(self, tx => {
             // Codes are upper case; count under the same spelling so two spellings never share a code.
             let seq = tx.next_dossier_seq(&new.agency_code.trim().to_uppercase(), new.local_day).await?;
             let code = DossierCode::new(&new.agency_code, new.local_day, seq as u64)?;
@@ -654,6 +677,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            let tallied = tx.rollup_subjects(Which::Ids(&[id])).await?;
+            tx.move_rollups(&[], &tallied).await?;
             tx.insert_dossier_event(id, None, status, 0, &NewDossierEvent {
                 action: "submit".into(),
                 actor_id: new.created_by.or(new.applicant_id),
@@ -682,8 +707,30 @@ impl Store {
                 "dossier.submitted",
                 &json!({"dossier_id": id.to_string(), "code": code.as_str(), "status": status.as_str()}),
             ).await?;
+            (code, reused)
         });
-        self.dossier(id).await?.ok_or(StoreError::NotFound)
+        // The row as written, without reading it back (a submission is the hottest write).
+        Ok(Dossier {
+            id,
+            code: code.to_string(),
+            procedure_id: new.procedure_id,
+            procedure_code: new.procedure_code,
+            current_unit_code: new.unit_code.clone(),
+            unit_code: new.unit_code,
+            applicant_id: new.applicant_id,
+            applicant_name: new.applicant_name,
+            applicant_citizen_id: new.applicant_citizen_id,
+            applicant_kind: new.applicant_kind,
+            applicant_tax_code: new.applicant_tax_code,
+            applicant_contact: new.applicant_contact,
+            channel: new.channel,
+            status,
+            form_data: new.form_data,
+            state: DossierState { received_at, reused_documents: reused, ..Default::default() },
+            created_by: new.created_by,
+            updated_at: now,
+            has_documents: !new.documents.is_empty(),
+        })
     }
 }
 
@@ -733,6 +780,50 @@ impl DossierStore for Store {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code.trim().to_uppercase()).fetch_optional(pool).await?
         });
         row.map(DossierRow::into_dossier).transpose()
+    }
+
+    async fn dossier_lookup(&self, code: &str) -> StoreResult<Option<DossierLookup>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            name_vi: String,
+            name_en: String,
+            applicant_name: String,
+            status: i64,
+            received_at: DateTime<Utc>,
+            due_at: Option<DateTime<Utc>>,
+            unit_code: String,
+            current_step: i64,
+            steps: Option<String>,
+        }
+        // The steps (a JSON list) are only read while the dossier is being processed.
+        let sql = format!(
+            "SELECT d.code, p.name_vi, p.name_en, d.applicant_name, d.status, d.received_at, d.due_at, d.unit_code, \
+             d.current_step, CASE WHEN d.status = {} THEN p.steps END AS steps \
+             FROM dossiers d JOIN procedures p ON p.id = d.procedure_id WHERE d.code = $1",
+            DossierStatus::Processing.code()
+        );
+        let row: Option<Row> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code.trim().to_uppercase()).fetch_optional(pool).await?
+        });
+        let Some(r) = row else { return Ok(None) };
+        let current_step = match r.steps {
+            Some(steps) => serde_json::from_str::<Vec<smartcity_domain::procedures::ProcedureStep>>(&steps)
+                .ok()
+                .and_then(|steps| steps.into_iter().nth(usize::try_from(r.current_step).unwrap_or(usize::MAX))),
+            None => None,
+        };
+        Ok(Some(DossierLookup {
+            code: r.code,
+            procedure_name_vi: r.name_vi,
+            procedure_name_en: r.name_en,
+            applicant_name: r.applicant_name,
+            status: DossierStatus::from_code(r.status)?,
+            received_at: r.received_at,
+            due_at: r.due_at,
+            unit_code: r.unit_code,
+            current_step,
+        }))
     }
 
     async fn dossier_events(&self, id: Uuid) -> StoreResult<Vec<DossierEvent>> {

@@ -17,7 +17,9 @@ use sqlx::{PgPool, SqlitePool};
 
 pub mod audit;
 pub mod calendar;
+pub mod dossier_rollups;
 pub mod dossiers;
+pub mod dossiers_bulk;
 pub mod identity;
 pub mod open311;
 pub mod operations;
@@ -33,10 +35,12 @@ pub mod sensing;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transparency;
 pub mod units;
 
 pub use audit::{AuditContext, AuditStore};
 pub use calendar::CalendarStore;
+pub use dossier_rollups::DossierRollupStore;
 pub use dossiers::DossierStore;
 pub use identity::IdentityStore;
 pub use operations::OperationsStore;
@@ -48,6 +52,7 @@ pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
 pub use sensing::{AlarmStore, SensingStore};
 pub use sessions::SessionStore;
+pub use transparency::TransparencyStore;
 pub use units::UnitStore;
 
 /// Which database engine a [`Store`] runs on.
@@ -346,7 +351,8 @@ impl Store {
             Db::Sqlite { writer, .. } => sqlx::migrate!("migrations/sqlite").run(writer).await?,
             Db::Postgres { pool } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        // Derived data a migration cannot compute in SQL (local days, working days): built once, here.
+        self.ensure_dossier_rollups().await
     }
 
     /// Versions of the migrations this binary carries for the current backend.

@@ -22,6 +22,7 @@ use smartcity_domain::payments::{
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
+use crate::dossier_rollups::{RollupWrite, Which};
 use crate::dossiers::{Dossier, DossierChange, DossierWrite};
 use crate::procedures::Procedure;
 use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
@@ -480,11 +481,14 @@ crate::impl_for_connections!(impl PaymentWrite {
         let (txn_no, bank, rsp_code) = gateway;
         let Some(to) = target_of(event) else { return Ok(None) };
         let from_list = in_list(&statuses_moved_by(event));
-        let before: Option<(String,)> = sqlx::query_as("SELECT status FROM payments WHERE id = $1")
-            .bind(payment_id)
-            .fetch_optional(&mut *self)
-            .await?;
-        let Some((before,)) = before else { return Err(StoreError::NotFound) };
+        let before: Option<(String, Uuid, String)> =
+            sqlx::query_as("SELECT status, dossier_id, method FROM payments WHERE id = $1")
+                .bind(payment_id)
+                .fetch_optional(&mut *self)
+                .await?;
+        let Some((before, dossier_id, method)) = before else { return Err(StoreError::NotFound) };
+        // Only VNPay payments make a dossier "paid online" (QĐ 766 3.6); the tallies move with them.
+        let tallied_before = if method == "vnpay" { self.rollup_subjects(Which::Ids(&[dossier_id])).await? } else { Vec::new() };
         let now = crate::now();
         let sql = format!(
             "UPDATE payments SET status = $1, updated_at = $2, paid_at = COALESCE($3, paid_at), \
@@ -502,6 +506,10 @@ crate::impl_for_connections!(impl PaymentWrite {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let payment = row.into_payment()?;
+        if method == "vnpay" {
+            let tallied_after = self.rollup_subjects(Which::Ids(&[dossier_id])).await?;
+            self.move_rollups(&tallied_before, &tallied_after).await?;
+        }
         let from = PaymentStatus::parse(&before)?;
         self.insert_payment_event(payment_id, event_kind, Some(from), to, rsp_code, details).await?;
         self.append_audit(ctx, AuditEvent {
@@ -677,6 +685,8 @@ impl PaymentStore for Store {
     async fn set_procedure_fees(&self, ctx: &AuditContext, procedure_id: Uuid, fees: Vec<FeeSpec>) -> StoreResult<()> {
         let fees = fees.into_iter().map(FeeSpec::checked).collect::<Result<Vec<_>, _>>()?;
         in_write_tx!(self, tx => {
+            // Whether its dossiers owe fees (QĐ 766 3.6) follows the version's fees: their tallies move too.
+            let tallied_before = tx.rollup_subjects(Which::Procedure(procedure_id)).await?;
             sqlx::query("DELETE FROM procedure_fees WHERE procedure_id = $1").bind(procedure_id).execute(&mut *tx).await?;
             for (i, fee) in fees.iter().enumerate() {
                 sqlx::query(
@@ -695,6 +705,8 @@ impl PaymentStore for Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            let tallied_after = tx.rollup_subjects(Which::Procedure(procedure_id)).await?;
+            tx.move_rollups(&tallied_before, &tallied_after).await?;
             tx.append_audit(ctx, AuditEvent {
                 action: "procedure.fees_set",
                 record_type: "procedure",
@@ -816,6 +828,7 @@ impl PaymentStore for Store {
         by: Option<Uuid>,
     ) -> StoreResult<()> {
         in_write_tx!(self, tx => {
+            let tallied_before = tx.rollup_subjects(Which::Ids(&[dossier_id])).await?;
             sqlx::query(
                 "INSERT INTO fee_exemptions (dossier_id, fee_key, reason, approved_by, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -828,6 +841,8 @@ impl PaymentStore for Store {
             .bind(crate::now())
             .execute(&mut *tx)
             .await?;
+            let tallied_after = tx.rollup_subjects(Which::Ids(&[dossier_id])).await?;
+            tx.move_rollups(&tallied_before, &tallied_after).await?;
             tx.append_audit(ctx, AuditEvent {
                 action: "fee.exempted",
                 record_type: "dossier",

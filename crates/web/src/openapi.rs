@@ -18,7 +18,7 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
         units::api_list, units::api_get, units::api_locate,
         dossiers::api::list_procedures, dossiers::api::get_procedure, dossiers::api::submit, dossiers::api::get_dossier,
         dossiers::api::act, dossiers::api::lookup, dossiers::api::indices, dossiers::api::holidays, dossiers::api::due_date,
-        transparency::api::units, transparency::api::unit,
+        transparency::api::units, transparency::api::unit, transparency::api::reports, transparency::api::environment,
         operations::summary, operations::events, operations::map::layer,
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
         portal::search::api,
@@ -31,7 +31,7 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
          (name = "dossiers", description = "One-stop public services: procedures, dossiers, lookup, QĐ 766 indices"),
          (name = "calendar", description = "Working days, public holidays and due dates"),
          (name = "operations", description = "Operations centre (IOC): figures at a glance and live changes"),
-         (name = "transparency", description = "Public QĐ 766 indicators of every unit, ranked, with their formulas"),
+         (name = "transparency", description = "Public QĐ 766 indicators and field-report figures of every unit, ranked, with their formulas; the environment over a period"),
          (name = "payments", description = "Fees paid online (VNPay 2.1.0) or at the desk, e-receipts and their verification. \
             Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only)."),
          (name = "portal", description = "The one search box over the unit sites and the procedure catalogue"),

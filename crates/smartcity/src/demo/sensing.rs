@@ -2,7 +2,9 @@
 //! from `seed/hue-places.json` (plus two demo air stations and four street-light cabinets at landmarks, marked
 //! "demo"), each a SensorThings Thing with its Location and Datastreams, with 24 hours of plausible readings every
 //! 10 minutes: PM2.5 with morning and evening traffic peaks, ozone peaking after midday, rivers below BĐ1 with a
-//! small tide. One camera stopped reporting three hours ago, so the IOC page shows a silent device.
+//! small tide. One camera stopped reporting three hours ago, so the IOC page shows a silent device. Air stations
+//! and river gauges also get [`HISTORY_DAYS`] of hourly history before that day, with a smoky spell and a flood
+//! that passed (see [`history_reading`]), so the transparency page's period summaries have something to count.
 //!
 //! [`simulate_tick`] produces one round of live readings (the simulator: `smartcity simulate` or
 //! `serve --simulate`); in the storm scenario Kim Long and Phú Ốc rise 0.6 m a round until well above BĐ2.
@@ -25,6 +27,8 @@ const COUNT: &str = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Co
 /// Two more air stations and four lighting cabinets at landmarks (demo only; no claim that they exist).
 const DEMO_AIR_STATIONS: [&str; 2] = ["dan-nam-giao", "cam-ga-hue"];
 const DEMO_LIGHT_CABINETS: [&str; 4] = ["ngo-mon", "phu-van-lau", "truong-quoc-hoc", "cau-ngoi-thanh-toan"];
+/// Days of hourly history of the air stations and river gauges before the last 24 hours.
+const HISTORY_DAYS: i64 = 30;
 /// The camera that went silent three hours ago.
 const SILENT_CAMERA: &str = "cam-bai-bien-thuan-an";
 
@@ -119,6 +123,24 @@ fn reading(props: &Value, seed: i64, at: DateTime<Utc>) -> Value {
     }
 }
 
+/// A reading of the history before the last day: [`reading`], with three episodes of the past month laid over
+/// it: a rainy clean spell about 20 days ago, a flood about 12 days ago (Kim Long above BĐ2, Phú Ốc above BĐ1)
+/// and a smoky spell about 6 days ago (dust nearly three times its usual level).
+fn history_reading(props: &Value, seed: i64, at: DateTime<Utc>, now: DateTime<Utc>) -> Value {
+    let base = reading(props, seed, at);
+    let Some(v) = base.as_f64() else { return base };
+    let days_ago = (now - at).num_minutes() as f64 / 1440.0;
+    let bump = |centre: f64, width: f64| (-((days_ago - centre) / width).powi(2)).exp();
+    let g = |k: &str| props.get(k).and_then(Value::as_str);
+    let v = match (g("pollutant"), g("gauge")) {
+        (Some("pm25" | "pm10"), _) => v * (1.0 + 1.8 * bump(6.0, 1.2) - 0.5 * bump(20.0, 3.0)),
+        (_, Some("tram-thuy-van-kim-long")) => v + 2.0 * bump(12.0, 1.0),
+        (_, Some(_)) => v + 1.9 * bump(12.0, 1.2),
+        _ => v,
+    };
+    json!((v.max(0.0) * 100.0).round() / 100.0)
+}
+
 fn obj(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -126,7 +148,8 @@ fn obj(v: Value) -> Map<String, Value> {
     }
 }
 
-/// Creates the demo Things with 24 hours of history; returns how many Observations were stored.
+/// Creates the demo Things with 24 hours of history (a month, hourly, for air and rivers); returns how many
+/// Observations were stored.
 pub async fn load(store: &Store) -> anyhow::Result<usize> {
     let state = &AppState::new(store.clone(), smartcity_web::WebConfig::default());
     if !demo_streams(store).await?.is_empty() {
@@ -217,6 +240,13 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
                 }
                 rows.push(NewObservation::new(ds, at, &reading(&s.properties, seed as i64 * 7 + i as i64, at)));
             }
+            if ["air_quality_station", "river_gauge"].contains(&kind.as_str()) {
+                for hours in 25..=HISTORY_DAYS * 24 {
+                    let at = now - Duration::hours(hours);
+                    let value = history_reading(&s.properties, seed as i64 * 7 + i as i64, at, now);
+                    rows.push(NewObservation::new(ds, at, &value));
+                }
+            }
             observed.push((place_id.to_owned(), ds));
         }
     }
@@ -284,5 +314,19 @@ mod tests {
         let kl = reading(&json!({"gauge": "tram-thuy-van-kim-long"}), 1, morning).as_f64().unwrap();
         assert!((0.3..1.0).contains(&kl), "below BĐ1 on a calm day: {kl}");
         assert_eq!(reading(&json!({"status": "lamp"}), 1, night), json!(true));
+    }
+
+    #[test]
+    fn the_history_holds_a_flood_above_bd2_and_a_smoky_spell() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00+07:00").unwrap().with_timezone(&Utc);
+        let kim_long = json!({"gauge": "tram-thuy-van-kim-long"});
+        let level = |days: i64| history_reading(&kim_long, 1, now - Duration::days(days), now).as_f64().unwrap();
+        assert!(level(12) >= 2.0, "BĐ2 is 2.0 m at Kim Long: {}", level(12));
+        assert!(level(25) < 1.0, "below BĐ1 outside the flood: {}", level(25));
+        let pm = |days: i64| {
+            history_reading(&json!({"pollutant": "pm25"}), 1, now - Duration::days(days), now).as_f64().unwrap()
+        };
+        assert!(pm(6) > 2.0 * pm(14), "smoky spell: {} vs {}", pm(6), pm(14));
+        assert_eq!(history_reading(&json!({"status": "lamp"}), 1, now, now), json!(false));
     }
 }

@@ -2,38 +2,34 @@
 //! 40 wards and communes (city-level procedures go to their agency), the demo procedures, the three
 //! channels and the last three years, in all ten statuses.
 //!
-//! Speed matters more than a lifelike history here, so each dossier is written with two store
-//! calls: the submission, then one change that brings it straight to its final state (with dates
-//! that agree with each other and with the working-day calendar) and records the last action as
-//! its one further event. The applicants have no accounts, nobody is notified, and the submission
-//! events they put in the outbox are marked delivered without a mail: three-year-old dossiers must
-//! not mail anyone.
+//! Speed matters more than a lifelike history here (a million dossiers for the benchmarks), so each
+//! dossier is built in memory straight in its final state (with dates that agree with each other and
+//! with the working-day calendar) with two events, its submission and its last action, and batches
+//! of them go to `DossierBulkStore::insert_dossiers_bulk`: multi-row inserts in one transaction per
+//! batch, codes from the counters, the running tallies moved in the same transaction. The applicants
+//! have no accounts and no outbox event is written: three-year-old dossiers must not mail anyone.
 
-use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use smartcity_domain::calendar::WorkingCalendar;
-use smartcity_domain::dossiers::{ApplicantKind, Channel, DossierStatus, Form, Rating};
+use smartcity_domain::dossiers::{Channel, DossierStatus, Form, Rating};
 use smartcity_domain::time::TZ;
 use smartcity_domain::units::UnitKind;
-use smartcity_store::dossiers::{DocumentSource, DossierChange, NewDocument, NewDossier, NewDossierEvent};
+use smartcity_store::dossiers::DossierState;
+use smartcity_store::dossiers_bulk::{BulkDocument, BulkDossier, BulkDossierEvent, DossierBulkStore};
 use smartcity_store::procedures::Procedure;
-use smartcity_store::{
-    AuditContext, CalendarStore, DossierStore, IdentityStore, OutboxStore, ProcedureStore, Store, UnitStore,
-};
+use smartcity_store::{AuditContext, CalendarStore, IdentityStore, ProcedureStore, Store, UnitStore};
 use uuid::Uuid;
 
 use super::DEMO_ACTOR;
 
-/// Dossiers are written by this many tasks at once, so the reads of one overlap the writes of
-/// another (SQLite has one writer; more tasks only queue for it).
-const WORKERS: u64 = 4;
+/// Dossiers per bulk transaction: large enough that statements carry hundreds of rows, small enough that
+/// other writers (a running server) wait well under a second.
+const BATCH: u64 = 2000;
 /// How far back the received dates go.
 const SPAN_DAYS: i64 = 3 * 365;
 /// Dossiers older than this are (nearly) all finished.
@@ -106,62 +102,29 @@ pub async fn generate(store: &Store, count: u64) -> anyhow::Result<Generated> {
         processing: staff_member("processing@hue.demo", "Chuyên viên").await?,
         leader: staff_member("leader@hue.demo", "Lãnh đạo").await?,
     };
-    let setting = Arc::new(Setting {
+    let setting = Setting {
         procedures,
         wards,
         calendar: WorkingCalendar::new(store.day_adjustments().await?),
         staff,
         now,
         today,
-    });
+    };
 
     let seed: u64 = rand::rng().random();
-    let mut workers = tokio::task::JoinSet::new();
-    for worker in 0..WORKERS.min(count.max(1)) {
-        let (store, setting) = (store.clone(), setting.clone());
-        workers.spawn(async move {
-            let mut rng = StdRng::seed_from_u64(seed ^ worker.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let ctx = AuditContext::system(DEMO_ACTOR);
-            let mut ids = Vec::new();
-            // Worker w writes dossiers w, w + WORKERS, w + 2·WORKERS…
-            let mut index = worker;
-            while index < count {
-                ids.push(write_one(&store, &ctx, &setting, &mut rng, index).await?);
-                index += WORKERS;
-            }
-            anyhow::Ok(ids)
-        });
+    let mut rng = StdRng::seed_from_u64(seed);
+    let ctx = AuditContext::system(DEMO_ACTOR);
+    // `BulkDocument::blob` indexes these: 0 the scanned submission, 1 the result.
+    let blobs: [(&str, &[u8]); 2] = [("application/pdf", SUBMISSION_PDF), ("application/pdf", RESULT_PDF)];
+    let mut written = 0;
+    let mut index = 0;
+    while index < count {
+        let batch: Vec<BulkDossier> =
+            (index..count.min(index + BATCH)).map(|i| build_one(&setting, &mut rng, i)).collect();
+        index += batch.len() as u64;
+        written += store.insert_dossiers_bulk(&ctx, &blobs, &batch).await?;
     }
-    let mut written = HashSet::new();
-    while let Some(joined) = workers.join_next().await {
-        written.extend(joined.context("a dossier generator task failed")??);
-    }
-    silence_notifications(store, &written).await?;
-    Ok(Generated { dossiers: written.len() as u64, elapsed: started.elapsed() })
-}
-
-/// Mark the outbox events of the synthetic dossiers delivered, without mail.
-async fn silence_notifications(store: &Store, ours: &HashSet<Uuid>) -> anyhow::Result<()> {
-    const BATCH: i64 = 1000;
-    let mut others = 0i64;
-    loop {
-        let events = store.pending_events(others + BATCH).await?;
-        let mut silenced = 0;
-        others = 0;
-        for event in &events {
-            let dossier =
-                event.payload.get("dossier_id").and_then(|v| v.as_str()).and_then(|s| Uuid::parse_str(s).ok());
-            if dossier.is_some_and(|id| ours.contains(&id)) {
-                store.complete_event(event.id, &[]).await?;
-                silenced += 1;
-            } else {
-                others += 1;
-            }
-        }
-        if silenced == 0 {
-            return Ok(());
-        }
-    }
+    Ok(Generated { dossiers: written, elapsed: started.elapsed() })
 }
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -197,14 +160,8 @@ fn citizen_id(rng: &mut StdRng) -> String {
     format!("046{century_sex}{:02}{:06}", year % 100, rng.random_range(0..1_000_000))
 }
 
-/// Submit one dossier and bring it to a random status; returns its id.
-async fn write_one(
-    store: &Store,
-    ctx: &AuditContext,
-    setting: &Setting,
-    rng: &mut StdRng,
-    index: u64,
-) -> anyhow::Result<Uuid> {
+/// One dossier in a random status, with its submission and its last action as events.
+fn build_one(setting: &Setting, rng: &mut StdRng, index: u64) -> BulkDossier {
     let procedure = pick(rng, &setting.procedures);
     let unit = match (&procedure.level, &procedure.unit_code) {
         (smartcity_domain::procedures::ProcedureLevel::City, Some(unit)) => unit.clone(),
@@ -250,45 +207,52 @@ async fn write_one(
     } else {
         json!({"request": format!("{} (hồ sơ tổng hợp số {})", procedure.name_vi, index + 1)})
     };
-    let documents = if rng.random_bool(0.85)
+    let mut documents = Vec::new();
+    if rng.random_bool(0.85)
         && let Some(doc) = procedure.documents.first()
     {
-        vec![NewDocument {
+        documents.push(BulkDocument {
+            purpose: "submission",
             document_key: doc.key.clone(),
-            title: doc.name_vi.clone(),
+            blob: 0,
+            file_name: "scan.pdf".into(),
             copy_kind: doc.copy_kind,
-            source: DocumentSource::Upload {
-                file_name: "scan.pdf".into(),
-                content_type: "application/pdf".into(),
-                bytes: SUBMISSION_PDF.to_vec(),
-            },
-        }]
-    } else {
-        Vec::new()
-    };
+            uploaded_at: received_at,
+        });
+    }
     let reception = &setting.staff.reception;
-    let new = NewDossier {
+    let created_by = if channel == Channel::Online { None } else { reception.0 };
+    let submitted = BulkDossierEvent {
+        at: received_at,
+        action: "submit".into(),
+        from_status: None,
+        to_status: DossierStatus::Submitted,
+        actor_id: created_by,
+        actor_name: name.clone(),
+        step: 0,
+        form: None,
+        note: String::new(),
+    };
+    let mut dossier = BulkDossier {
+        id: Uuid::now_v7(),
         agency_code: smartcity_web::dossiers::submit::agency_code(&unit),
+        local_day: received_at.with_timezone(&TZ).date_naive(),
         procedure_id: procedure.id,
         procedure_code: procedure.code.clone(),
         unit_code: unit.clone(),
-        applicant_id: None,
         applicant_name: name.clone(),
         applicant_citizen_id: Some(citizen_id(rng)),
-        applicant_kind: ApplicantKind::Citizen,
-        applicant_tax_code: None,
         applicant_contact: format!("09{:08}", rng.random_range(0..100_000_000)),
         channel,
+        status: DossierStatus::Submitted,
         form_data,
+        state: DossierState { received_at, ..Default::default() },
+        created_by,
         documents,
-        local_day: received_at.with_timezone(&TZ).date_naive(),
-        created_by: if channel == Channel::Online { None } else { reception.0 },
-        idempotency_key: None,
-        keep_in_personal_store: false,
+        events: vec![submitted],
     };
-    let dossier = store.submit_dossier(ctx, new, received_at).await?;
     if status == DossierStatus::Submitted {
-        return Ok(dossier.id);
+        return dossier;
     }
 
     // The history, in order; each date only when the status has got that far.
@@ -390,45 +354,35 @@ async fn write_one(
     };
     let withdrawn_by_applicant = status == DossierStatus::Withdrawn && channel == Channel::Online;
     let (actor_id, actor_name) = if withdrawn_by_applicant { (None, name) } else { actor.clone() };
-    let documents = if s.has_e_result {
-        vec![(
-            "result".to_owned(),
-            NewDocument {
-                document_key: "result".into(),
-                title: format!("Kết quả hồ sơ {}", dossier.code),
-                copy_kind: 2,
-                source: DocumentSource::Upload {
-                    file_name: "ket-qua.pdf".into(),
-                    content_type: "application/pdf".into(),
-                    bytes: RESULT_PDF.to_vec(),
-                },
-            },
-        )]
-    } else {
-        Vec::new()
-    };
-    let change = DossierChange {
-        dossier_id: dossier.id,
-        expected_updated_at: dossier.updated_at,
-        status,
-        current_unit_code: unit.clone(),
-        state: s,
-        event: NewDossierEvent {
-            action: action.to_owned(),
-            actor_id,
-            actor_name,
-            from_unit: Some(unit.clone()),
-            to_unit: Some(unit),
-            step_deadline: None,
-            form: form.map(|f| f.number().to_owned()),
-            note,
-            details: json!({"synthetic": true}),
-        },
-        documents,
-        notify: None,
-    };
-    store.apply_dossier_change(ctx, change).await?;
-    Ok(dossier.id)
+    if s.has_e_result {
+        dossier.documents.push(BulkDocument {
+            purpose: "result",
+            document_key: "result".into(),
+            blob: 1,
+            file_name: "ket-qua.pdf".into(),
+            copy_kind: 2,
+            uploaded_at: finished_at,
+        });
+    }
+    let acted_at = [s.rated_at, s.returned_at, s.finished_at, s.paused_at, s.step_started_at, s.accepted_at]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(received_at);
+    dossier.events.push(BulkDossierEvent {
+        at: acted_at,
+        action: action.to_owned(),
+        from_status: Some(DossierStatus::Submitted),
+        to_status: status,
+        actor_id,
+        actor_name,
+        step: s.current_step,
+        form: form.map(|f| f.number().to_owned()),
+        note,
+    });
+    dossier.status = status;
+    dossier.state = s;
+    dossier
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 mod audit;
 mod calendar;
+mod dossier_rollups;
 mod dossiers;
 mod identity;
 mod outbox;
@@ -20,6 +21,7 @@ mod reports;
 mod reports_handling;
 mod sensing;
 mod sessions;
+mod transparency;
 mod units;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};

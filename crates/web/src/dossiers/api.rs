@@ -149,6 +149,16 @@ pub struct DossierView {
 /// Build the full view (events, documents with download links, allowed actions).
 pub async fn dossier_view(state: &AppState, user: &CurrentUser, dossier: &Dossier) -> AppResult<DossierView> {
     let procedure = state.store.procedure(dossier.procedure_id).await?.ok_or_else(AppError::not_found)?;
+    dossier_view_with(state, user, dossier, &procedure).await
+}
+
+/// [`dossier_view`] when the caller already holds the dossier's procedure version (a submission just made).
+async fn dossier_view_with(
+    state: &AppState,
+    user: &CurrentUser,
+    dossier: &Dossier,
+    procedure: &smartcity_store::procedures::Procedure,
+) -> AppResult<DossierView> {
     let events: Vec<DossierEvent> = state.store.dossier_events(dossier.id).await?;
     let documents: Vec<DossierDocument> = state.store.dossier_documents(dossier.id).await?;
     let documents: Vec<Value> = documents
@@ -244,7 +254,7 @@ pub async fn submit(
             .await?
         }
     };
-    let view = dossier_view(&state, &user, &dossier).await?;
+    let view = dossier_view_with(&state, &user, &dossier, &procedure).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -325,9 +335,9 @@ pub struct LookupView {
     pub unit_code: String,
 }
 
-/// The public view of a dossier.
+/// The public view of a dossier: one indexed query (`DossierStore::dossier_lookup`), nothing else.
 pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> {
-    let dossier = state.store.dossier_by_code(code).await?.ok_or_else(|| {
+    let dossier = state.store.dossier_lookup(code).await?.ok_or_else(|| {
         AppError::new(
             "dossier_not_found",
             StatusCode::NOT_FOUND,
@@ -335,22 +345,18 @@ pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> 
             "No dossier has this code. Check the code on your receipt (form 01).",
         )
     })?;
-    let procedure = state.store.procedure(dossier.procedure_id).await?.ok_or_else(AppError::not_found)?;
-    let step = (dossier.status == smartcity_domain::dossiers::DossierStatus::Processing)
-        .then(|| procedure.steps.get(usize::try_from(dossier.state.current_step).unwrap_or_default()))
-        .flatten();
     Ok(LookupView {
         code: dossier.code,
-        procedure_name_vi: procedure.name_vi,
-        procedure_name_en: procedure.name_en,
+        procedure_name_vi: dossier.procedure_name_vi,
+        procedure_name_en: dossier.procedure_name_en,
         applicant_initials: display_name_initials(&dossier.applicant_name),
         status_code: dossier.status.code(),
         status_vi: dossier.status.label_vi().to_owned(),
         status_en: dossier.status.label_en().to_owned(),
-        received_at: dossier.state.received_at,
-        due_at: dossier.state.due_at,
-        current_step_vi: step.map(|s| s.name_vi.clone()),
-        current_step_en: step.map(|s| s.name_en.clone()),
+        received_at: dossier.received_at,
+        due_at: dossier.due_at,
+        current_step_vi: dossier.current_step.as_ref().map(|s| s.name_vi.clone()),
+        current_step_en: dossier.current_step.map(|s| s.name_en),
         unit_code: dossier.unit_code,
     })
 }

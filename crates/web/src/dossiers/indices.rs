@@ -1,14 +1,16 @@
-//! QĐ 766/QĐ-TTg indicators for a unit and its subtree over a period, computed from the dossiers
-//! with the pure formulas of `domain::indices`.
+//! QĐ 766/QĐ-TTg indicators for a unit and its subtree over a period, from the dossiers' running tallies
+//! (`domain::indices::counts`, kept by the store in the transaction of every dossier write) with the pure
+//! formulas of `domain::indices`.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use smartcity_domain::dossiers::DossierStatus;
-use smartcity_domain::indices::{DossierRecord, SupplementPause, compute_indices};
+use smartcity_domain::indices::counts::{PeriodCounts, indicators_from_counts};
 use smartcity_domain::units::UnitCode;
-use smartcity_store::{DossierStore, PaymentStore, ProcedureStore, UnitStore};
+use smartcity_store::dossier_rollups::UnitTallies;
+use smartcity_store::{DossierRollupStore, UnitStore};
 
 use super::api::IndicesView;
-use super::workflow;
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 
@@ -34,7 +36,8 @@ pub(crate) fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
-/// Indicators of `unit` (default the city) from `from` to `to` inclusive (local dates).
+/// Indicators of `unit` (default the city) from `from` to `to` inclusive (local dates), from the running tallies
+/// of the unit and its subtree (`store::dossier_rollups`): a few hundred summed rows, whatever the history.
 pub async fn compute(
     state: &AppState,
     unit: Option<&str>,
@@ -55,98 +58,24 @@ pub async fn compute(
     // The unit and every unit below it.
     let all = state.store.list_units().await?;
     let scope = crate::units::subtree_codes(&all, &[unit.to_string()]);
-    let start = local_midnight(from_day);
-    let end = local_midnight(to_day.succ_opt().unwrap_or(to_day));
-    let records: Vec<DossierRecord> =
-        records_for_period(state, &scope, start, end).await?.into_iter().map(|(_, r)| r).collect();
+    let tallies = state.store.dossier_tallies(from_day, to_day).await?;
+    let counts = scope_counts(&tallies, &scope);
     Ok(IndicesView {
         unit: unit.to_string(),
         from: from_day.to_string(),
         to: to_day.to_string(),
-        dossiers: records.len(),
-        indicators: compute_indices(&records, start, end),
+        dossiers: usize::try_from(counts.dossiers()).unwrap_or(usize::MAX),
+        indicators: indicators_from_counts(&counts),
     })
 }
 
-/// The dossiers of `scope` that matter for `[start, end)`, each as the unit holding it and the record the
-/// pure formulas read. One query for the dossiers; procedures are read once each.
-pub async fn records_for_period(
-    state: &AppState,
-    scope: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> AppResult<Vec<(String, DossierRecord)>> {
-    let dossiers = state.store.dossiers_for_period(scope, start, end).await?;
-    let calendar = workflow::calendar(state).await?;
-    // What the formulas need of each procedure version, read once per version: whether its result is on paper,
-    // and the keys of its fees when any fee costs money (QĐ 766 3.6 counts only dossiers that owe something).
-    let mut procedures: std::collections::HashMap<uuid::Uuid, (bool, Option<Vec<String>>)> =
-        std::collections::HashMap::new();
-    let paid_online: std::collections::HashSet<uuid::Uuid> =
-        state.store.dossiers_paid_online().await?.into_iter().collect();
-    let mut records = Vec::with_capacity(dossiers.len());
-    for d in dossiers {
-        let (paper_result, charged_fees) = match procedures.get(&d.procedure_id) {
-            Some(known) => known.clone(),
-            None => {
-                let facts = match state.store.procedure(d.procedure_id).await? {
-                    Some(p) => {
-                        let fees = state.store.procedure_fees(&p).await?;
-                        let charged = fees.iter().any(|f| f.amount_vnd > 0);
-                        (p.paper_result, charged.then(|| fees.into_iter().map(|f| f.key).collect()))
-                    }
-                    None => (false, None),
-                };
-                procedures.insert(d.procedure_id, facts.clone());
-                facts
-            }
-        };
-        // Owed unless every fee of the procedure was waived for this dossier.
-        let fees_due = match &charged_fees {
-            None => false,
-            Some(keys) => {
-                let waived = state.store.fee_exemptions(d.id).await?;
-                !keys.iter().all(|k| waived.iter().any(|(w, _)| w == k))
-            }
-        };
-        let s = &d.state;
-        let mut pauses = Vec::new();
-        if let Some(accepted) = s.accepted_at
-            && s.paused_seconds > 0
-        {
-            pauses.push(SupplementPause {
-                requested_at: accepted,
-                submitted_at: Some(accepted + chrono::Duration::seconds(s.paused_seconds)),
-            });
+/// The tallies of the units in `scope`, added up over the whole period.
+pub fn scope_counts(tallies: &HashMap<String, UnitTallies>, scope: &[String]) -> PeriodCounts {
+    let mut counts = PeriodCounts::default();
+    for code in scope {
+        if let Some(t) = tallies.get(code) {
+            counts.add(&t.period());
         }
-        if let Some(paused) = s.paused_at {
-            pauses.push(SupplementPause { requested_at: paused, submitted_at: None });
-        }
-        let processing_days = match (s.accepted_at, s.finished_at) {
-            (Some(a), Some(f)) if d.status != DossierStatus::Refused => {
-                Some(calendar.working_days_between(a, f) as f64)
-            }
-            _ => None,
-        };
-        let record = DossierRecord {
-            received_at: s.received_at,
-            channel: d.channel,
-            status: d.status,
-            due_at: s.original_due_at,
-            finished_at: s.finished_at,
-            supplement_pauses: pauses,
-            supplement_requests: u32::try_from(s.supplement_requests).unwrap_or(u32::MAX),
-            processing_days,
-            has_attachments: d.has_documents,
-            has_e_result: s.has_e_result,
-            paper_result_required: paper_result,
-            reused_components: s.reused_documents,
-            rating: s.rating,
-            has_complaint: false,
-            fees_due,
-            paid_online: paid_online.contains(&d.id),
-        };
-        records.push((d.unit_code, record));
     }
-    Ok(records)
+    counts
 }

@@ -21,18 +21,18 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Serialize;
 use smartcity_domain::identity::Role;
-use smartcity_domain::indices::compute_indices;
-use smartcity_store::{OperationsStore, UnitStore};
+use smartcity_domain::indices::counts::{PeriodCounts, indicators_from_counts};
+use smartcity_store::DossierRollupStore;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::dossiers::indices::{local_midnight, records_for_period};
+use crate::dossiers::indices::local_midnight;
 use crate::error::{ApiErrorBody, AppResult};
 use crate::shell::auth::CurrentUser;
 use crate::shell::page::{PageContext, render};
@@ -84,36 +84,40 @@ pub struct IocSummary {
     pub alarms: summary::AlarmTiles,
 }
 
-fn today() -> NaiveDate {
-    Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive()
-}
-
 /// The figures now.
 pub async fn compute_summary(state: &AppState) -> AppResult<IocSummary> {
     let now = Utc::now();
-    let today = today();
-    let counters = state.store.dossier_counters(local_midnight(today), now).await?;
-    let month_start = local_midnight(today.with_day(1).unwrap_or(today));
-    let tomorrow = local_midnight(today.succ_opt().unwrap_or(today));
-    let all = state.store.list_units().await?;
-    let scope = crate::units::subtree_codes(&all, &["46".to_owned()]);
-    let records: Vec<_> =
-        records_for_period(state, &scope, month_start, tomorrow).await?.into_iter().map(|(_, r)| r).collect();
-    let on_time =
-        compute_indices(&records, month_start, tomorrow).into_iter().find(|i| i.id == "2.1").and_then(|i| i.value);
     Ok(IocSummary {
         at: now,
-        dossiers: DossierTiles {
-            received_today: counters.received_since,
-            open: counters.open,
-            overdue: counters.overdue,
-            on_time_rate_month: on_time,
-        },
+        dossiers: dossier_tiles(state, now).await?,
         reports: summary::report_tiles(state, now).await?,
         environment: summary::environment_tiles(state, now).await?,
         devices: summary::device_tiles(state, now).await?,
         alarms: summary::alarm_tiles(state, now).await?,
     })
+}
+
+/// The dossier tiles from the running tallies (`store::dossier_rollups`, moved by every dossier write): the
+/// month's tallies give QĐ 766 indicator 2.1 and, with the days before, the dossiers still open; the appointment
+/// days before today give the overdue ones, and one indexed count splits today's appointments at `now`.
+async fn dossier_tiles(state: &AppState, now: DateTime<Utc>) -> AppResult<DossierTiles> {
+    let today = now.with_timezone(&smartcity_domain::time::TZ).date_naive();
+    let month = state.store.dossier_tallies(today.with_day(1).unwrap_or(today), today).await?;
+    let mut counts = PeriodCounts::default();
+    for t in month.values() {
+        counts.add(&t.period());
+    }
+    let on_time = indicators_from_counts(&counts).into_iter().find(|i| i.id == "2.1").and_then(|i| i.value);
+    let day = state.store.dossier_tallies(today, today).await?;
+    let (mut received_today, mut open, mut overdue) = (0, 0, 0);
+    for t in day.values() {
+        let during = t.period().during;
+        received_today += during.received;
+        open += t.before.open_now + during.open_now;
+        overdue += t.before.running_due;
+    }
+    overdue += state.store.dossiers_running_due_between(local_midnight(today), now).await?;
+    Ok(DossierTiles { received_today, open, overdue, on_time_rate_month: on_time })
 }
 
 /// The operations centre's figures now (IOC operators and administrators).

@@ -224,7 +224,8 @@ pub fn station_reports(series: &[(Pollutant, Vec<Option<f64>>)]) -> (Option<AqiR
     (hourly_aqi(&h).ok(), daily_aqi(&d).ok())
 }
 
-async fn things_of_kind(state: &AppState, kind: &str) -> AppResult<Vec<StaEntity>> {
+/// The Things whose `properties.kind` is `kind` (also read by the transparency summary).
+pub(crate) async fn things_of_kind(state: &AppState, kind: &str) -> AppResult<Vec<StaEntity>> {
     // The kind is a fixed word of ours, never user input; it still goes through the parser and a bound parameter.
     let filter = parse_filter(&format!("properties/kind eq '{kind}'"))?;
     let mut q = StaQuery::all(EntitySet::Things, 1000);
@@ -232,7 +233,13 @@ async fn things_of_kind(state: &AppState, kind: &str) -> AppResult<Vec<StaEntity
     Ok(state.store.sta_query(&q).await?.entities)
 }
 
-async fn related(state: &AppState, thing: i64, navigation: &str, to: EntitySet) -> AppResult<Vec<StaEntity>> {
+/// The entities of `to` a Thing links to through `navigation` (its Datastreams, its Locations).
+pub(crate) async fn related(
+    state: &AppState,
+    thing: i64,
+    navigation: &str,
+    to: EntitySet,
+) -> AppResult<Vec<StaEntity>> {
     let mut q = StaQuery::all(to, 1000);
     q.parent = Some((thing, EntitySet::Things.navigation(navigation).ok_or_else(crate::AppError::not_found)?));
     Ok(state.store.sta_query(&q).await?.entities)
@@ -245,7 +252,8 @@ pub async fn position(state: &AppState, thing: i64) -> AppResult<(Option<f64>, O
     Ok((at(1), at(0)))
 }
 
-fn prop<'a>(e: &'a StaEntity, key: &str) -> Option<&'a str> {
+/// A string of an entity's `properties`.
+pub(crate) fn prop<'a>(e: &'a StaEntity, key: &str) -> Option<&'a str> {
     e.json.get("properties").and_then(|p| p.get(key)).and_then(Value::as_str)
 }
 

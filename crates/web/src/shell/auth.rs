@@ -139,6 +139,11 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
                 identity: Some(Identity { account: session.account, via: AuthVia::Session { id_hash } }),
                 csrf_token: session.csrf_token,
             },
+            // An anonymous read of the JSON API (the public lookup, open data) never posts a form back: no
+            // token is minted for it and no cookie set, which keeps the hottest public reads free of session work.
+            None if is_safe_api_read(&req) && cookie(headers, CSRF_COOKIE).is_none() => {
+                RequestAuth { identity: None, csrf_token: String::new() }
+            }
             None => {
                 let token = cookie(headers, CSRF_COOKIE)
                     .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -159,6 +164,11 @@ async fn authenticate_inner(state: &AppState, req: Request) -> Result<(Request, 
     let mut req = req;
     req.extensions_mut().insert(auth);
     Ok((req, new_csrf_cookie))
+}
+
+/// A GET/HEAD under `/api/`: answered without CSRF state for anonymous callers.
+fn is_safe_api_read(req: &Request) -> bool {
+    matches!(*req.method(), Method::GET | Method::HEAD) && req.uri().path().starts_with("/api/")
 }
 
 /// Open311 writes authenticate with the partner's `api_key` in the body and never act as the session's user, so

@@ -1,11 +1,16 @@
 //! `transparency` (minh bạch): public pages and API where everyone watches how well each unit of Huế serves
 //! them — the QĐ 766/QĐ-TTg indicators of the city, every ward and commune and every agency over a period,
 //! ranked, split by month, each figure with the counts behind it and its formula in words, downloadable as
-//! CSV and JSON. No personal data: only counts per unit.
+//! CSV and JSON; the same for the field reports each unit handled ([`reports`], with the GeoJSON of the report
+//! map) and a summary of the air and the rivers ([`environment`]). No personal data: only counts per unit and
+//! the public fields of a report. The dossier figures come from the dossiers' running tallies
+//! (`store::dossier_rollups`), so a year of the whole city reads a few hundred rows.
 
 pub mod api;
 pub mod chart;
+pub mod environment;
 pub mod pages;
+pub mod reports;
 
 use std::collections::HashMap;
 
@@ -13,15 +18,17 @@ use axum::Router;
 use axum::routing::get;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
-use smartcity_domain::indices::{DossierRecord, Indicator, compute_indices};
+use smartcity_domain::indices::Indicator;
+use smartcity_domain::indices::counts::indicators_from_counts;
 use smartcity_domain::transparency::{Period, rank, score_percent, total_points};
 use smartcity_domain::units::UnitKind;
-use smartcity_store::UnitStore;
+use smartcity_store::dossier_rollups::{UnitTallies, month_of};
 use smartcity_store::units::Unit;
+use smartcity_store::{DossierRollupStore, UnitStore};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::dossiers::indices::{local_midnight, parse_day, records_for_period};
+use crate::dossiers::indices::parse_day;
 use crate::error::{AppError, AppResult};
 
 /// Routes of the transparency capability.
@@ -33,12 +40,17 @@ pub fn router() -> Router<AppState> {
         .route("/minh-bach/don-vi.csv", get(pages::units_csv))
         .route("/minh-bach/don-vi/{code}", get(pages::unit))
         .route("/minh-bach/don-vi/{code}/theo-thang.csv", get(pages::unit_csv))
+        .route("/minh-bach/phan-anh.csv", get(reports::units_csv))
+        .route("/minh-bach/phan-anh/theo-thang.csv", get(reports::months_csv))
+        .route("/minh-bach/phan-anh.geojson", get(reports::geojson))
+        .route("/minh-bach/moi-truong", get(environment::page))
+        .route("/minh-bach/moi-truong/khong-khi.csv", get(environment::air_csv))
+        .route("/minh-bach/moi-truong/song.csv", get(environment::rivers_csv))
+        .route("/api/v1/transparency/reports", get(api::reports))
+        .route("/api/v1/transparency/environment", get(api::environment))
         .route("/api/v1/transparency/units", get(api::units))
         .route("/api/v1/transparency/units/{code}", get(api::unit))
 }
-
-/// The code of the city, root of every ranking.
-const CITY: &str = "46";
 
 /// Which units are ranked against each other: a ward is compared with wards and communes, an agency with
 /// agencies; the city stands alone.
@@ -161,43 +173,32 @@ fn units_in_period(all: &[Unit], period: &Period) -> Vec<Unit> {
     units
 }
 
-/// Dossier records of the whole city for the period, grouped by the unit that holds them.
-async fn records_by_unit(
-    state: &AppState,
-    all: &[Unit],
-    period: &Period,
-) -> AppResult<HashMap<String, Vec<DossierRecord>>> {
-    let scope = crate::units::subtree_codes(all, &[CITY.to_owned()]);
-    let start = local_midnight(period.from());
-    let end = local_midnight(period.to().succ_opt().unwrap_or(period.to()));
-    let mut grouped: HashMap<String, Vec<DossierRecord>> = HashMap::new();
-    for (unit, record) in records_for_period(state, &scope, start, end).await? {
-        grouped.entry(unit).or_default().push(record);
+/// Every unit's running tallies for the period (`store::dossier_rollups`), by the unit that holds the dossiers.
+async fn tallies_by_unit(state: &AppState, period: &Period) -> AppResult<HashMap<String, UnitTallies>> {
+    Ok(state.store.dossier_tallies(period.from(), period.to()).await?)
+}
+
+/// The tallies of `unit` and every unit below it.
+fn subtree_tallies(all: &[Unit], grouped: &HashMap<String, UnitTallies>, unit: &str) -> UnitTallies {
+    let mut sum = UnitTallies::default();
+    for code in crate::units::subtree_codes(all, &[unit.to_owned()]) {
+        if let Some(t) = grouped.get(&code) {
+            sum.add(t);
+        }
     }
-    Ok(grouped)
+    sum
 }
 
-/// The records of `unit` and every unit below it.
-fn subtree_records(all: &[Unit], grouped: &HashMap<String, Vec<DossierRecord>>, unit: &str) -> Vec<DossierRecord> {
-    crate::units::subtree_codes(all, &[unit.to_owned()])
-        .iter()
-        .filter_map(|code| grouped.get(code))
-        .flatten()
-        .cloned()
-        .collect()
-}
-
-fn row(unit: &Unit, records: &[DossierRecord], period: &Period) -> UnitRow {
-    let start = local_midnight(period.from());
-    let end = local_midnight(period.to().succ_opt().unwrap_or(period.to()));
-    let indicators = compute_indices(records, start, end);
+fn row(unit: &Unit, tallies: &UnitTallies) -> UnitRow {
+    let counts = tallies.period();
+    let indicators = indicators_from_counts(&counts);
     let totals = total_points(&indicators);
     UnitRow {
         code: unit.code.to_string(),
         name_vi: unit.name_vi.clone(),
         name_en: unit.name_en.clone(),
         group: RankGroup::of(unit.kind),
-        dossiers: records.len(),
+        dossiers: usize::try_from(counts.dossiers()).unwrap_or(usize::MAX),
         score: score_percent(&indicators),
         points: totals.map(|(p, _)| p),
         max_points: totals.map(|(_, m)| m),
@@ -207,10 +208,10 @@ fn row(unit: &Unit, records: &[DossierRecord], period: &Period) -> UnitRow {
 }
 
 /// Every unit's lines, ranked within its group (best first inside each group).
-fn ranked_rows(all: &[Unit], grouped: &HashMap<String, Vec<DossierRecord>>, period: &Period) -> Vec<UnitRow> {
+fn ranked_rows(all: &[Unit], grouped: &HashMap<String, UnitTallies>, period: &Period) -> Vec<UnitRow> {
     let mut rows: Vec<UnitRow> = units_in_period(all, period)
         .iter()
-        .map(|u| row(u, &subtree_records(all, grouped, u.code.as_str()), period))
+        .map(|u| row(u, &subtree_tallies(all, grouped, u.code.as_str())))
         .collect();
     for group in [RankGroup::City, RankGroup::Commune, RankGroup::Agency] {
         let positions: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].group == group).collect();
@@ -226,7 +227,7 @@ fn ranked_rows(all: &[Unit], grouped: &HashMap<String, Vec<DossierRecord>>, peri
 /// Every unit's indicators over `period`, ranked within its group.
 pub async fn units_table(state: &AppState, period: &Period) -> AppResult<UnitsTable> {
     let all = state.store.list_units().await?;
-    let grouped = records_by_unit(state, &all, period).await?;
+    let grouped = tallies_by_unit(state, period).await?;
     let units = ranked_rows(&all, &grouped, period);
     Ok(UnitsTable { from: period.from().to_string(), to: period.to().to_string(), units })
 }
@@ -234,12 +235,12 @@ pub async fn units_table(state: &AppState, period: &Period) -> AppResult<UnitsTa
 /// One unit over `period`: its ranking line (rank within its group), formulas and the monthly trend.
 pub async fn unit_detail(state: &AppState, code: &str, period: &Period) -> AppResult<UnitDetail> {
     let all = state.store.list_units().await?;
-    let grouped = records_by_unit(state, &all, period).await?;
+    let grouped = tallies_by_unit(state, period).await?;
     let unit = ranked_rows(&all, &grouped, period)
         .into_iter()
         .find(|u| u.code == code.trim())
         .ok_or_else(AppError::not_found)?;
-    let records = subtree_records(&all, &grouped, &unit.code);
+    let tallies = subtree_tallies(&all, &grouped, &unit.code);
     let months = period
         .months()
         .iter()
@@ -247,11 +248,7 @@ pub async fn unit_detail(state: &AppState, code: &str, period: &Period) -> AppRe
             month: m.month_label(),
             from: m.from().to_string(),
             to: m.to().to_string(),
-            indicators: compute_indices(
-                &records,
-                local_midnight(m.from()),
-                local_midnight(m.to().succ_opt().unwrap_or(m.to())),
-            ),
+            indicators: indicators_from_counts(&tallies.month(month_of(m.from()))),
         })
         .collect();
     let explained = unit

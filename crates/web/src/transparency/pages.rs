@@ -10,6 +10,7 @@ use smartcity_domain::indices::{Indicator, IndicatorUnit};
 
 use super::api::PeriodQuery;
 use super::chart::{Bar, bar_chart};
+use super::reports::{ReportsTable, UnitReports, hours_text, month_charts, percent_text, reports_table};
 use super::{UnitDetail, UnitRow, UnitsTable};
 use crate::AppState;
 use crate::error::AppResult;
@@ -39,9 +40,30 @@ struct OverviewPage {
     ctx: PageContext,
     table: UnitsTable,
     headline: [&'static str; 5],
+    reports: ReportsTable,
 }
 
 impl OverviewPage {
+    fn pct(&self, v: &Option<f64>) -> String {
+        percent_text(*v)
+    }
+    fn hours(&self, v: &Option<f64>) -> String {
+        hours_text(&self.ctx, *v)
+    }
+    /// The city's field-report figures.
+    fn city_reports(&self) -> Option<&UnitReports> {
+        self.reports.unit(super::CITY)
+    }
+    /// The units that received reports in the period (the rest would be lines of zeros).
+    fn reporting_units(&self) -> Vec<&UnitReports> {
+        self.reports.units.iter().filter(|u| u.figures.counts.received > 0).collect()
+    }
+    fn report_group(&self, u: &UnitReports) -> &'static str {
+        group_label(&self.ctx, u.group)
+    }
+    fn report_charts(&self) -> [String; 2] {
+        month_charts(&self.ctx, &self.reports.months)
+    }
     fn figure(&self, row: &UnitRow, id: &str) -> String {
         figure(&self.ctx, row.indicator(id))
     }
@@ -58,11 +80,15 @@ impl OverviewPage {
         format!("{id} {}", name.unwrap_or_default())
     }
     fn group_label(&self, row: &UnitRow) -> &'static str {
-        match row.group {
-            super::RankGroup::City => self.ctx.t("transparency.group_city"),
-            super::RankGroup::Commune => self.ctx.t("transparency.group_commune"),
-            super::RankGroup::Agency => self.ctx.t("transparency.group_agency"),
-        }
+        group_label(&self.ctx, row.group)
+    }
+}
+
+fn group_label(ctx: &PageContext, group: super::RankGroup) -> &'static str {
+    match group {
+        super::RankGroup::City => ctx.t("transparency.group_city"),
+        super::RankGroup::Commune => ctx.t("transparency.group_commune"),
+        super::RankGroup::Agency => ctx.t("transparency.group_agency"),
     }
 }
 
@@ -74,7 +100,8 @@ pub async fn overview(
 ) -> AppResult<Response> {
     let period = super::period(q.from.as_deref(), q.to.as_deref())?;
     let table = super::units_table(&state, &period).await?;
-    Ok(render(&OverviewPage { ctx, table, headline: HEADLINE }))
+    let reports = reports_table(&state, &period, None).await?;
+    Ok(render(&OverviewPage { ctx, table, headline: HEADLINE, reports }))
 }
 
 #[derive(Template)]
@@ -82,9 +109,23 @@ pub async fn overview(
 struct UnitPage {
     ctx: PageContext,
     detail: UnitDetail,
+    reports: ReportsTable,
 }
 
 impl UnitPage {
+    fn pct(&self, v: &Option<f64>) -> String {
+        percent_text(*v)
+    }
+    fn hours(&self, v: &Option<f64>) -> String {
+        hours_text(&self.ctx, *v)
+    }
+    /// This unit's field-report figures (its subtree's reports).
+    fn unit_reports(&self) -> Option<&UnitReports> {
+        self.reports.unit(&self.reports.scope)
+    }
+    fn report_charts(&self) -> [String; 2] {
+        month_charts(&self.ctx, &self.reports.months)
+    }
     fn figure(&self, i: &Indicator) -> String {
         figure(&self.ctx, Some(i))
     }
@@ -119,7 +160,8 @@ pub async fn unit(
 ) -> AppResult<Response> {
     let period = super::period(q.from.as_deref(), q.to.as_deref())?;
     let detail = super::unit_detail(&state, &code, &period).await?;
-    Ok(render(&UnitPage { ctx, detail }))
+    let reports = reports_table(&state, &period, Some(&detail.unit.code)).await?;
+    Ok(render(&UnitPage { ctx, detail, reports }))
 }
 
 /// Two units and the period to compare them over.
@@ -138,9 +180,21 @@ struct ComparePage {
     table: UnitsTable,
     a: Option<UnitRow>,
     b: Option<UnitRow>,
+    reports: ReportsTable,
 }
 
 impl ComparePage {
+    fn pct(&self, v: &Option<f64>) -> String {
+        percent_text(*v)
+    }
+    fn hours(&self, v: &Option<f64>) -> String {
+        hours_text(&self.ctx, *v)
+    }
+    /// The field-report figures of the two units, when both are chosen.
+    fn report_pair(&self) -> Option<(&UnitReports, &UnitReports)> {
+        let (a, b) = (self.a.as_ref()?, self.b.as_ref()?);
+        Some((self.reports.unit(&a.code)?, self.reports.unit(&b.code)?))
+    }
     fn figure(&self, row: &UnitRow, id: &str) -> String {
         figure(&self.ctx, row.indicator(id))
     }
@@ -175,7 +229,8 @@ pub async fn compare(
     let find =
         |code: &Option<String>| code.as_deref().and_then(|c| table.units.iter().find(|u| u.code == c.trim()).cloned());
     let (a, b) = (find(&q.a), find(&q.b));
-    Ok(render(&ComparePage { ctx, a, b, table }))
+    let reports = reports_table(&state, &period, None).await?;
+    Ok(render(&ComparePage { ctx, a, b, table, reports }))
 }
 
 #[derive(Template)]
@@ -183,9 +238,12 @@ pub async fn compare(
 struct FormulasPage {
     ctx: PageContext,
     formulas: Vec<(String, String, String, String)>,
+    report_formulas: Vec<(String, String, String)>,
+    environment_formulas: Vec<(String, String, String)>,
 }
 
-/// `GET /minh-bach/cach-tinh`: how every figure is computed, in words, one anchor per indicator.
+/// `GET /minh-bach/cach-tinh`: how every figure is computed, in words, one anchor per indicator, field-report
+/// figure and environment figure.
 pub async fn formulas(ctx: PageContext) -> AppResult<Response> {
     let day = chrono::Utc::now();
     let formulas = smartcity_domain::indices::compute_indices(&[], day, day)
@@ -197,11 +255,23 @@ pub async fn formulas(ctx: PageContext) -> AppResult<Response> {
             (anchor(&i.id), i.id, name, how)
         })
         .collect();
-    Ok(render(&FormulasPage { ctx, formulas }))
+    let words = |ids: &[&str], explain: fn(&str) -> Option<[&'static str; 4]>| -> Vec<(String, String, String)> {
+        ids.iter()
+            .filter_map(|id| {
+                explain(id).map(|[vi, en, how_vi, how_en]| {
+                    ((*id).to_owned(), ctx.pick(vi, en).to_owned(), ctx.pick(how_vi, how_en).to_owned())
+                })
+            })
+            .collect()
+    };
+    use smartcity_domain::transparency::{environment, reports};
+    let report_formulas = words(&reports::FIGURES, reports::explanation);
+    let environment_formulas = words(&environment::FIGURES, environment::explanation);
+    Ok(render(&FormulasPage { ctx, formulas, report_formulas, environment_formulas }))
 }
 
 /// A CSV field: quoted when needed, and never read by a spreadsheet as a formula.
-fn csv_field(text: &str) -> String {
+pub(super) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
@@ -211,7 +281,7 @@ fn csv_number(v: Option<f64>) -> String {
 }
 
 /// UTF-8 with a byte-order mark so spreadsheet programs show Vietnamese correctly.
-fn csv_response(filename: &str, body: String) -> Response {
+pub(super) fn csv_response(filename: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

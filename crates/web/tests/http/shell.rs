@@ -158,6 +158,8 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/calendar/due-date",
         "GET /api/v1/transparency/units",
         "GET /api/v1/transparency/units/{code}",
+        "GET /api/v1/transparency/reports",
+        "GET /api/v1/transparency/environment",
         "GET /api/v1/ioc/summary",
         "GET /api/v1/ioc/events",
         "GET /api/v1/ioc/map/{layer}",
