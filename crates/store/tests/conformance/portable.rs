@@ -97,6 +97,21 @@ async fn fill(store: &Store) {
     fill_field_reports(store, &an, &clerk).await;
     fill_portal(store, &an, &clerk).await;
     super::sensing::fill_sensing(store).await;
+    fill_operations(store, &clerk).await;
+}
+
+/// The operations centre: the starting procedures, one of them edited (a retired step), and a step of the
+/// sensing fixture's flood alarm ticked by the clerk.
+async fn fill_operations(store: &Store, clerk: &Account) {
+    use smartcity_domain::operations::sop::{DEFAULT_PROCEDURES, StepText};
+    use smartcity_store::{AlarmStore, OperationsStore};
+    store.ensure_sop_defaults(&admin(), &DEFAULT_PROCEDURES).await.unwrap();
+    let kept = store.sop_steps().await.unwrap().into_iter().find(|s| s.alarm_type == "device_silent").unwrap();
+    let edited = [StepText { vi: kept.text_vi.clone(), en: kept.text_en.clone() }];
+    store.save_sop_steps(&admin(), "device_silent", &edited).await.unwrap();
+    let alarm = store.list_alarms(true, 10).await.unwrap().remove(0);
+    let step = store.sop_steps().await.unwrap().into_iter().find(|s| s.alarm_type == alarm.alarm.alarm_type).unwrap();
+    store.set_sop_tick(&admin(), alarm.id, step.id, clerk.id, true).await.unwrap();
 }
 
 /// The portal: sites, a legal document with its PDF and an illustration (published, so indexed), a heritage place
@@ -483,8 +498,8 @@ async fn assert_installation_works(store: &Store) {
     assert_eq!(store.list_mail(10).await.unwrap().len(), 1);
     let pending = store.pending_events(10).await.unwrap();
     // The desk's failed delivery, two of its events, the field reports' two submissions, answer and deadline
-    // reminder, and the sensing fixture's flood alarm.
-    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0, 0]);
+    // reminder, the sensing fixture's flood alarm and the tick of its first procedure step.
+    assert_eq!(pending.iter().map(|e| e.attempts).collect::<Vec<_>>(), vec![1, 0, 0, 0, 0, 0, 0, 0, 0]);
 
     let reports = store.reports(&ReportFilter { page: 1, page_size: 10, ..Default::default() }).await.unwrap();
     assert_eq!(reports.len(), 2);

@@ -31,6 +31,9 @@ use crate::AppState;
 use crate::dossiers::indices::parse_day;
 use crate::error::{AppError, AppResult};
 
+/// The city's unit code: the root of every scope and the unit shown when none is asked for.
+const CITY: &str = "46";
+
 /// Routes of the transparency capability.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -209,10 +212,8 @@ fn row(unit: &Unit, tallies: &UnitTallies) -> UnitRow {
 
 /// Every unit's lines, ranked within its group (best first inside each group).
 fn ranked_rows(all: &[Unit], grouped: &HashMap<String, UnitTallies>, period: &Period) -> Vec<UnitRow> {
-    let mut rows: Vec<UnitRow> = units_in_period(all, period)
-        .iter()
-        .map(|u| row(u, &subtree_tallies(all, grouped, u.code.as_str())))
-        .collect();
+    let mut rows: Vec<UnitRow> =
+        units_in_period(all, period).iter().map(|u| row(u, &subtree_tallies(all, grouped, u.code.as_str()))).collect();
     for group in [RankGroup::City, RankGroup::Commune, RankGroup::Agency] {
         let positions: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].group == group).collect();
         let scores: Vec<Option<f64>> = positions.iter().map(|&i| rows[i].score).collect();
