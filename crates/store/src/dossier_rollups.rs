@@ -406,10 +406,11 @@ impl Store {
 
     /// Builds the tallies when they were never built (the first start after the migration that added them).
     pub(crate) async fn ensure_dossier_rollups(&self) -> StoreResult<()> {
-        let built: Option<(i64,)> = on_reader!(self, pool => {
-            sqlx::query_as("SELECT id FROM dossier_rollups_state WHERE id = 1").fetch_optional(pool).await?
+        // COUNT is BIGINT on both engines (the id column is INT4 on PostgreSQL, INTEGER on SQLite).
+        let (built,): (i64,) = on_reader!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM dossier_rollups_state WHERE id = 1").fetch_one(pool).await?
         });
-        if built.is_none() {
+        if built == 0 {
             self.rebuild_dossier_rollups().await?;
         }
         Ok(())

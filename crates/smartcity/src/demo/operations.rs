@@ -3,7 +3,7 @@
 //! once the river fell — so that the dashboard's mean time to acknowledge and the alarm history are not empty.
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde_json::json;
 use smartcity_domain::operations::alarms::{AlarmCondition, AlarmSeverity, acknowledge, clear};
 use smartcity_domain::operations::sop::DEFAULT_PROCEDURES;
@@ -14,7 +14,8 @@ use uuid::Uuid;
 /// Loads the stage; returns how many procedure steps the operator ticked.
 pub async fn load(store: &Store, ctx: &AuditContext, operator: Uuid) -> anyhow::Result<usize> {
     store.ensure_sop_defaults(ctx, &DEFAULT_PROCEDURES).await.context("the starting procedures")?;
-    let start = Utc::now() - Duration::days(6) - Duration::hours(3);
+    // Microseconds, as both engines store them (an export from SQLite then equals one from PostgreSQL).
+    let start = smartcity_store::now() - Duration::days(6) - Duration::hours(3);
     let stream = super::sensing::demo_streams(store)
         .await?
         .into_iter()
