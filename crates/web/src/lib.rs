@@ -78,6 +78,10 @@ pub struct AppState {
     pub live: Arc<operations::live::LiveHub>,
     /// Sensing's live parts (the MQTT publisher).
     pub sensing: Arc<sensing::SensingRuntime>,
+    /// Rendered unit-site home pages for anonymous visitors (`portal::home_cache`).
+    pub home_pages: Arc<portal::home_cache::HomePageCache>,
+    /// Rendered Open311 single-request documents (`reports::open311_cache`).
+    pub open311_requests: Arc<reports::open311_cache::RequestCache>,
 }
 
 impl AppState {
@@ -89,6 +93,8 @@ impl AppState {
             throttle: Arc::new(LoginThrottle::default()),
             live: Arc::new(operations::live::LiveHub::new()),
             sensing: Arc::new(sensing::SensingRuntime::default()),
+            home_pages: Arc::new(portal::home_cache::HomePageCache::default()),
+            open311_requests: Arc::new(reports::open311_cache::RequestCache::default()),
         }
     }
 
