@@ -524,10 +524,10 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
 }
 
-/// Most documents a search ranks and counts: the newest this many whose title holds every word, and the newest
-/// this many that hold every word anywhere. Ranking and counting every match of a common word ("đường" is in most
-/// articles) grows with the archive; this keeps a search's cost flat while the best matches of a specific query
-/// (few documents) are all ranked.
+/// Most documents a search ranks and counts: the latest this many that hold every word (those whose title holds
+/// them first). Ranking and counting every match of a common word ("đường" is in most articles) grows with the
+/// archive, and so does looking for the rare titles that hold several common words; this keeps a search's cost
+/// flat while every match of a specific query (few documents) is ranked.
 pub const SEARCH_CANDIDATES: i64 = 1000;
 
 /// Most query words sent to the engine; more add nothing to a "full and accurate" search and only cost time.
@@ -770,20 +770,14 @@ enum Bind {
 }
 
 /// Builds the engine's query text from folded words: every word must appear, as a word prefix
-/// ("lang tu duc" finds "Lăng Tự Đức"; "thu tu" finds "thủ tục"), in the title only when `title_only`. Words hold
-/// letters and digits only (`SearchQuery` drops the rest), so quoting them is enough. SQLite answers prefixes of up
-/// to six letters from the FTS5 prefix index (migration `20261127000010_read_paths`).
-fn engine_query(backend: Backend, query: &SearchQuery, title_only: bool) -> String {
+/// ("lang tu duc" finds "Lăng Tự Đức"; "thu tu" finds "thủ tục"). Words hold letters and digits only
+/// (`SearchQuery` drops the rest), so quoting them is enough. SQLite answers prefixes of up to six letters from the
+/// FTS5 prefix index (migration `20261127000010_read_paths`).
+fn engine_query(backend: Backend, query: &SearchQuery) -> String {
     let terms: Vec<&str> = query.terms().into_iter().take(MAX_QUERY_TERMS).collect();
     match backend {
-        Backend::Sqlite => {
-            let all = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ");
-            if title_only { format!("{{title_folded}} : ({all})") } else { all }
-        }
-        Backend::Postgres => {
-            let weight = if title_only { "A" } else { "" };
-            terms.iter().map(|t| format!("'{t}':*{weight}")).collect::<Vec<_>>().join(" & ")
-        }
+        Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+        Backend::Postgres => terms.iter().map(|t| format!("'{t}':*")).collect::<Vec<_>>().join(" & "),
     }
 }
 
@@ -1673,7 +1667,7 @@ impl PortalStore for Store {
             return Ok(SearchPage { total: 0, more: false, hits: Vec::new() });
         }
         let backend = self.backend();
-        let mut binds: Vec<Bind> = vec![Bind::Text(engine_query(backend, query, false)), Bind::Time(filter.now)];
+        let mut binds: Vec<Bind> = vec![Bind::Text(engine_query(backend, query)), Bind::Time(filter.now)];
         let push = |binds: &mut Vec<Bind>, b: Bind| {
             binds.push(b);
             format!("${}", binds.len())
@@ -1695,9 +1689,22 @@ impl PortalStore for Store {
             let t = push(&mut binds, Bind::Time(to));
             clauses.push(format!("d.published_at < {t}"));
         }
-        // The count reads the binds up to here; the title query and the page's bounds follow.
+        // The count reads the binds up to here; the title words and the page's bounds follow.
         let count_binds = binds.len();
-        let title = push(&mut binds, Bind::Text(engine_query(backend, query, true)));
+        // Every word begins a word of the title (the folded title, space-separated): the first rank.
+        let title_checks: Vec<String> = query
+            .terms()
+            .into_iter()
+            .take(MAX_QUERY_TERMS)
+            .map(|t| {
+                let p = push(&mut binds, Bind::Text(format!(" {t}")));
+                match backend {
+                    Backend::Sqlite => format!("instr(' ' || d.title_folded, {p}) > 0"),
+                    Backend::Postgres => format!("strpos(' ' || d.title_folded, {p}) > 0"),
+                }
+            })
+            .collect();
+        let in_title = title_checks.join(" AND ");
         let page_size = filter.page_size.clamp(1, 100);
         let limit = push(&mut binds, Bind::Int(page_size));
         let offset = push(&mut binds, Bind::Int((filter.page.clamp(1, 1000) - 1) * page_size));
@@ -1718,15 +1725,13 @@ impl PortalStore for Store {
             Backend::Sqlite => "d.id = r.id",
             Backend::Postgres => "d.doc_key = r.id",
         };
-        let (in_title, anywhere) = (newest(&title, SEARCH_CANDIDATES), newest("$1", SEARCH_CANDIDATES));
-        // Ranked: the title holds every word, then newest published first.
+        let candidates = newest("$1", SEARCH_CANDIDATES);
+        // Ranked among the candidates: the title holds every word, then newest published first.
         let sql = format!(
             "SELECT d.doc_key, d.kind, d.unit_code, d.title_vi, d.title_en, d.excerpt, d.url, d.published_at \
-             FROM (SELECT c.id, MAX(c.in_title) AS in_title FROM \
-                   (SELECT t.id, 1 AS in_title FROM ({in_title}) t UNION ALL SELECT a.id, 0 FROM ({anywhere}) a) c \
-                   GROUP BY c.id) r \
-             JOIN search_documents d ON {join} \
-             ORDER BY r.in_title DESC, d.published_at DESC, d.doc_key LIMIT {limit} OFFSET {offset}"
+             FROM ({candidates}) r JOIN search_documents d ON {join} \
+             ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, d.published_at DESC, d.doc_key \
+             LIMIT {limit} OFFSET {offset}"
         );
         // One past the cap tells "exactly 1000" from "more".
         let count_sql = format!("SELECT COUNT(*) FROM ({}) n", newest("$1", SEARCH_CANDIDATES + 1));
