@@ -12,7 +12,8 @@
 #
 # Env: ARTICLES (generated articles, default 100000), DURATION (default 10s), CONNECTIONS (default 32),
 #      THREADS (default 1), SEARCH_RUNS (default 200), SMARTCITY_BIN, CARGO_TARGET_DIR,
-#      SMARTCITY_DATABASE_URL (fresh database or one holding the demo), RUST_LOG (default warn).
+#      SMARTCITY_DATABASE_URL (fresh database or one holding the demo), RUST_LOG (default warn),
+#      DATA_DIR (SQLite: keep the generated data there and reuse it on the next run instead of generating again).
 # Prints one SUMMARY line per scenario and a markdown table for bench/README.md.
 set -euo pipefail
 
@@ -53,25 +54,32 @@ cleanup() {
 trap cleanup EXIT
 
 db=()
-backend="SQLite (temp dir $work/data)"
+backend="SQLite (${DATA_DIR:-temp dir $work/data})"
 if [[ -n "${SMARTCITY_DATABASE_URL:-}" ]]; then
   db=(--database-url "$SMARTCITY_DATABASE_URL")
   backend="PostgreSQL (${SMARTCITY_DATABASE_URL%%\?*})"
 fi
-mkdir -p "$work/data"
+data="${DATA_DIR:-$work/data}"
+mkdir -p "$data"
 
-echo "generating $ARTICLES articles: smartcity demo --articles $ARTICLES"
-t0=$(date +%s.%N)
-"$BIN" demo --articles "$ARTICLES" --data-dir "$work/data" "${db[@]}" >"$work/demo.log" 2>&1 || {
-  echo "smartcity demo --articles $ARTICLES failed:" >&2
-  tail -n 30 "$work/demo.log" >&2
-  exit 1
-}
-t1=$(date +%s.%N)
-history="$ARTICLES generated articles (+ the demo), generated in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
-echo "$history"
+if [[ -n "${DATA_DIR:-}" && -f "$data/generated.txt" ]]; then
+  history="$(cat "$data/generated.txt") (reused from $data)"
+  echo "$history"
+else
+  echo "generating $ARTICLES articles: smartcity demo --articles $ARTICLES"
+  t0=$(date +%s.%N)
+  "$BIN" demo --articles "$ARTICLES" --data-dir "$data" "${db[@]}" >"$work/demo.log" 2>&1 || {
+    echo "smartcity demo --articles $ARTICLES failed:" >&2
+    tail -n 30 "$work/demo.log" >&2
+    exit 1
+  }
+  t1=$(date +%s.%N)
+  history="$ARTICLES generated articles (+ the demo), generated in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
+  echo "$history"
+  if [[ -n "${DATA_DIR:-}" ]]; then echo "$history" >"$data/generated.txt"; fi
+fi
 
-sc_start_server "$work/server.log" "$work/data" "${db[@]}"
+sc_start_server "$work/server.log" "$data" "${db[@]}"
 server_pid="$SC_PID"
 URL="$SC_URL"
 

@@ -81,6 +81,47 @@ impl BoundingBox {
     }
 }
 
+/// Ô lưới: cells of a fixed latitude/longitude grid, [`GRID_CELLS_PER_DEGREE`] to a degree (0.01°, about 1.1 km
+/// in Huế), stored with each field report so a map viewport or a radius query narrows by a handful of cells on an
+/// index ordered by time, instead of a latitude strip across the whole city sorted afterwards.
+///
+/// The database computes the same number as a generated column (migration `20261127000010_read_paths`):
+/// `CAST((lat + 90) * 100 AS INTEGER) * 100000 + CAST((lon + 180) * 100 AS INTEGER)`. Shifting to positive
+/// degrees first makes truncation equal to `floor`, with the same IEEE operations on every engine.
+pub const GRID_CELLS_PER_DEGREE: f64 = 100.0;
+
+/// Row stride of a cell number: longitude indices run 0..36000, so one row of latitude is 100 000 apart.
+const GRID_ROW: i64 = 100_000;
+
+/// Most cells a query lists before it falls back to the plain latitude/longitude range: beyond this a viewport
+/// covers most of the city and the cell list would cost more than it saves.
+pub const MAX_QUERY_CELLS: usize = 400;
+
+fn grid_indices(p: GeoPoint) -> (i64, i64) {
+    // Truncation of non-negative values is floor; `as` saturates, so even a stray NaN cannot panic.
+    (((p.lat + 90.0) * GRID_CELLS_PER_DEGREE) as i64, ((p.lon + 180.0) * GRID_CELLS_PER_DEGREE) as i64)
+}
+
+/// The grid cell holding `p`.
+pub fn grid_cell(p: GeoPoint) -> i64 {
+    let (row, col) = grid_indices(p);
+    row * GRID_ROW + col
+}
+
+/// Every cell that meets `bbox`, or `None` when there are more than [`MAX_QUERY_CELLS`] (or the box is empty).
+pub fn grid_cells_covering(bbox: &BoundingBox) -> Option<Vec<i64>> {
+    if !(bbox.min_lat <= bbox.max_lat && bbox.min_lon <= bbox.max_lon) {
+        return None;
+    }
+    let (r0, c0) = grid_indices(GeoPoint { lat: bbox.min_lat.max(-90.0), lon: bbox.min_lon.max(-180.0) });
+    let (r1, c1) = grid_indices(GeoPoint { lat: bbox.max_lat.min(90.0), lon: bbox.max_lon.min(180.0) });
+    let count = usize::try_from((r1 - r0 + 1).saturating_mul(c1 - c0 + 1)).ok()?;
+    if count > MAX_QUERY_CELLS {
+        return None;
+    }
+    Some((r0..=r1).flat_map(|r| (c0..=c1).map(move |c| r * GRID_ROW + c)).collect())
+}
+
 /// A polygon with an exterior ring and optional holes, each a closed ring of GeoJSON `[lon, lat]` positions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Polygon {
@@ -265,6 +306,46 @@ mod tests {
 
     fn area(value: Value) -> Area {
         Area::from_geojson_geometry(&value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn grid_cell_of_hue_points() {
+        // Phường Thuận Hóa: 16.4637 N, 107.5909 E → row (106.4637 × 100) = 10646, column (287.5909 × 100) = 28759.
+        assert_eq!(grid_cell(pt(16.4637, 107.5909)), 10_646 * 100_000 + 28_759);
+        // Negative degrees shift to positive first, so truncation is floor there too.
+        assert_eq!(grid_cell(pt(-0.001, -0.001)), 8_999 * 100_000 + 17_999);
+        assert_eq!(grid_cell(pt(-90.0, -180.0)), 0);
+    }
+
+    #[test]
+    fn grid_cells_of_a_viewport() {
+        let b = BoundingBox { min_lat: 16.455, min_lon: 107.585, max_lat: 16.472, max_lon: 107.601 };
+        let cells = grid_cells_covering(&b).unwrap_or_default();
+        // Rows 10645..=10647 × columns 28758..=28760.
+        assert_eq!(cells.len(), 9, "{cells:?}");
+        assert!(cells.contains(&grid_cell(pt(16.4637, 107.5909))));
+    }
+
+    #[test]
+    fn grid_cells_refuse_a_whole_country() {
+        let b = BoundingBox { min_lat: 8.0, min_lon: 102.0, max_lat: 23.0, max_lon: 110.0 };
+        assert_eq!(grid_cells_covering(&b), None);
+        let empty = BoundingBox { min_lat: 1.0, min_lon: 1.0, max_lat: 0.0, max_lon: 0.0 };
+        assert_eq!(grid_cells_covering(&empty), None);
+    }
+
+    proptest! {
+        #[test]
+        fn every_point_of_a_box_is_in_a_covering_cell(
+            lat in 16.0f64..17.0, lon in 107.0f64..108.0, dlat in 0.0f64..0.05, dlon in 0.0f64..0.05,
+            fy in 0.0f64..=1.0, fx in 0.0f64..=1.0,
+        ) {
+            let b = BoundingBox { min_lat: lat, min_lon: lon, max_lat: lat + dlat, max_lon: lon + dlon };
+            let p = pt(lat + dlat * fy, lon + dlon * fx);
+            prop_assume!(b.contains(p));
+            let cells = grid_cells_covering(&b).unwrap_or_default();
+            prop_assert!(cells.contains(&grid_cell(p)));
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod payments;
 pub mod portable;
 pub mod portal;
 pub mod procedures;
+mod read_cache;
 pub mod reports;
 pub mod reports_bulk;
 pub mod reports_handling;
@@ -205,6 +206,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    /// In-memory reads shared by every clone (`read_cache`): categories, the portal change counter.
+    pub(crate) cache: std::sync::Arc<read_cache::ReadCache>,
 }
 
 #[derive(Clone)]
@@ -309,7 +312,7 @@ impl Store {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Store { db: Db::Sqlite { writer, reader } })
+        Ok(Store { db: Db::Sqlite { writer, reader }, cache: read_cache::ReadCache::new() })
     }
 
     /// Connect to PostgreSQL; `schema`, when given, becomes the `search_path` (used by tests so
@@ -324,7 +327,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { db: Db::Postgres { pool } })
+        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new() })
     }
 
     /// Open whatever `url` names: `postgres://…` / `postgresql://…`, or `sqlite://path` / a path.
@@ -335,6 +338,21 @@ impl Store {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             Self::open_sqlite_file(Path::new(path)).await
         }
+    }
+
+    /// A number that changes whenever this process writes portal content (articles, sites, warnings, questions,
+    /// the search index): a page rendered at one value is still current while the value has not moved. Writes by
+    /// other processes do not move it; caches keyed on it must also expire by age.
+    pub fn portal_generation(&self) -> u64 {
+        self.cache.portal_generation()
+    }
+
+    /// A number that changes whenever this process changes an existing report (a workflow step, a new category,
+    /// a category's name): a public rendering of a report made at one value is current while the value has not
+    /// moved. New reports do not move it (nothing could have shown them before). Other processes' writes do not
+    /// either; caches keyed on it must also expire by age.
+    pub fn report_generation(&self) -> u64 {
+        self.cache.report_generation()
     }
 
     /// The engine behind this store.

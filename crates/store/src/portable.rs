@@ -92,7 +92,11 @@ macro_rules! portable_tables {
                             query.execute(&mut *tx).await?;
                         }
                     )*
+                    // Derived read columns are not carried in a dump; they are rebuilt from the rows just written.
+                    let media = crate::reports::media_refresh_sql(self.backend());
+                    sqlx::query(sqlx::AssertSqlSafe(media)).execute(&mut *tx).await?;
                 });
+                self.cache.everything_changed();
                 Ok(())
             }
         }

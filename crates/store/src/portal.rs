@@ -517,9 +517,18 @@ pub struct SearchHit {
 /// One page of results and how many there are in all.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchPage {
+    /// Matches counted, at most [`SEARCH_CANDIDATES`].
     pub total: i64,
+    /// More documents match than `total` says (the count stops at [`SEARCH_CANDIDATES`]).
+    pub more: bool,
     pub hits: Vec<SearchHit>,
 }
+
+/// Most documents a search ranks and counts: the latest this many that hold every word (those whose title holds
+/// them first). Ranking and counting every match of a common word ("đường" is in most articles) grows with the
+/// archive, and so does looking for the rare titles that hold several common words; this keeps a search's cost
+/// flat while every match of a specific query (few documents) is ranked.
+pub const SEARCH_CANDIDATES: i64 = 1000;
 
 /// Most query words sent to the engine; more add nothing to a "full and accurate" search and only cost time.
 const MAX_QUERY_TERMS: usize = 12;
@@ -762,7 +771,8 @@ enum Bind {
 
 /// Builds the engine's query text from folded words: every word must appear, as a word prefix
 /// ("lang tu duc" finds "Lăng Tự Đức"; "thu tu" finds "thủ tục"). Words hold letters and digits only
-/// (`SearchQuery` drops the rest), so quoting them is enough.
+/// (`SearchQuery` drops the rest), so quoting them is enough. SQLite answers prefixes of up to six letters from the
+/// FTS5 prefix index (migration `20261127000010_read_paths`).
 fn engine_query(backend: Backend, query: &SearchQuery) -> String {
     let terms: Vec<&str> = query.terms().into_iter().take(MAX_QUERY_TERMS).collect();
     match backend {
@@ -997,6 +1007,9 @@ impl PortalStore for Store {
             }
             made.len()
         });
+        if made > 0 {
+            self.cache.portal_changed();
+        }
         Ok(made)
     }
 
@@ -1064,6 +1077,7 @@ impl PortalStore for Store {
             tx.append_audit(ctx, audit_event("portal_site.updated", "portal_site", unit.as_str(),
                 json!({"slug": edit.slug.as_str(), "previous_slug": old_slug}))).await?;
         });
+        self.cache.portal_changed();
         self.site_of_unit(unit).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1082,6 +1096,7 @@ impl PortalStore for Store {
             tx.append_audit(ctx, audit_event("article.created", "article", id,
                 json!({"unit": draft.unit_code.as_str(), "kind": draft.kind.as_str()}))).await?;
         });
+        self.cache.portal_changed();
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1148,6 +1163,7 @@ impl PortalStore for Store {
             tx.append_audit(ctx, audit_event("article.edited", "article", id,
                 json!({"status": state.status.as_str()}))).await?;
         });
+        self.cache.portal_changed();
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1181,6 +1197,7 @@ impl PortalStore for Store {
                 json!({"action": action, "status": state.status.as_str(),
                        "publish_at": state.publish_at.map(|t| t.to_rfc3339())}))).await?;
         });
+        self.cache.portal_changed();
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1197,6 +1214,7 @@ impl PortalStore for Store {
             }
             tx.append_audit(ctx, audit_event("article.syndicated", "article", id, json!({"syndicated": syndicated}))).await?;
         });
+        self.cache.portal_changed();
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1213,6 +1231,7 @@ impl PortalStore for Store {
             }
             tx.append_audit(ctx, audit_event("article.proposal", "article", id, json!({"proposal": proposal}))).await?;
         });
+        self.cache.portal_changed();
         self.article(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1354,6 +1373,7 @@ impl PortalStore for Store {
             .await?;
             tx.append_audit(ctx, audit_event("question.asked", "question", id, json!({"unit": new.unit_code.as_str()}))).await?;
         });
+        self.cache.portal_changed();
         self.question(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1397,6 +1417,7 @@ impl PortalStore for Store {
             }).await?;
             tx.append_audit(ctx, audit_event("question.answered", "question", id, json!({}))).await?;
         });
+        self.cache.portal_changed();
         self.question(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1477,6 +1498,7 @@ impl PortalStore for Store {
                 "mails": sent.len(),
             }))).await?;
         });
+        self.cache.portal_changed();
         self.warning(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1492,6 +1514,7 @@ impl PortalStore for Store {
             }
             tx.append_audit(ctx, audit_event("warning.cancelled", "warning", id, json!({}))).await?;
         });
+        self.cache.portal_changed();
         self.warning(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1600,6 +1623,7 @@ impl PortalStore for Store {
             }
             tx.append_audit(ctx, audit_event("article.bulk_published", "article", drafts.len(), json!({}))).await?;
         });
+        self.cache.portal_changed();
         Ok(drafts.len())
     }
 
@@ -1607,6 +1631,7 @@ impl PortalStore for Store {
         in_write_tx!(self, tx => {
             tx.put_search_document(doc).await?;
         });
+        self.cache.portal_changed();
         Ok(())
     }
 
@@ -1633,57 +1658,83 @@ impl PortalStore for Store {
                 tx.put_search_document(&facts.search_document()).await?;
             }
         });
+        self.cache.portal_changed();
         Ok(procedures.len())
     }
 
     async fn search(&self, query: &SearchQuery, filter: &SearchFilter) -> StoreResult<SearchPage> {
         if query.is_empty() {
-            return Ok(SearchPage { total: 0, hits: Vec::new() });
+            return Ok(SearchPage { total: 0, more: false, hits: Vec::new() });
         }
         let backend = self.backend();
         let mut binds: Vec<Bind> = vec![Bind::Text(engine_query(backend, query)), Bind::Time(filter.now)];
-        let mut push = |b: Bind| {
+        let push = |binds: &mut Vec<Bind>, b: Bind| {
             binds.push(b);
             format!("${}", binds.len())
         };
         let mut clauses = vec!["d.published_at <= $2".to_owned()];
         if let Some(kind) = &filter.kind {
-            let k = push(Bind::Text(kind.clone()));
+            let k = push(&mut binds, Bind::Text(kind.clone()));
             clauses.push(format!("d.kind = {k}"));
         }
         if let Some(unit) = &filter.unit {
-            let u = push(Bind::Text(unit.clone()));
+            let u = push(&mut binds, Bind::Text(unit.clone()));
             clauses.push(format!("d.unit_code = {u}"));
         }
         if let Some(from) = filter.from {
-            let f = push(Bind::Time(from));
+            let f = push(&mut binds, Bind::Time(from));
             clauses.push(format!("d.published_at >= {f}"));
         }
         if let Some(to) = filter.to {
-            let t = push(Bind::Time(to));
+            let t = push(&mut binds, Bind::Time(to));
             clauses.push(format!("d.published_at < {t}"));
         }
+        // The count reads the binds up to here; the title words and the page's bounds follow.
+        let count_binds = binds.len();
+        // Every word begins a word of the title (the folded title, space-separated): the first rank.
+        let title_checks: Vec<String> = query
+            .terms()
+            .into_iter()
+            .take(MAX_QUERY_TERMS)
+            .map(|t| {
+                let p = push(&mut binds, Bind::Text(format!(" {t}")));
+                match backend {
+                    Backend::Sqlite => format!("instr(' ' || d.title_folded, {p}) > 0"),
+                    Backend::Postgres => format!("strpos(' ' || d.title_folded, {p}) > 0"),
+                }
+            })
+            .collect();
+        let in_title = title_checks.join(" AND ");
         let page_size = filter.page_size.clamp(1, 100);
-        let limit = push(Bind::Int(page_size));
-        let offset = push(Bind::Int((filter.page.clamp(1, 1000) - 1) * page_size));
-        let columns = "d.doc_key, d.kind, d.unit_code, d.title_vi, d.title_en, d.excerpt, d.url, d.published_at";
-        let (from, rank) = match backend {
-            Backend::Sqlite => (
-                "search_fts JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH $1",
-                "bm25(search_fts, 5.0, 1.0)",
+        let limit = push(&mut binds, Bind::Int(page_size));
+        let offset = push(&mut binds, Bind::Int((filter.page.clamp(1, 1000) - 1) * page_size));
+        let where_rest = clauses.join(" AND ");
+        // The newest matches first (the engine walks its index backwards and stops), filtered as it goes.
+        let newest = |text: &str, cap: i64| match backend {
+            Backend::Sqlite => format!(
+                "SELECT search_fts.rowid AS id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid \
+                 WHERE search_fts MATCH {text} AND {where_rest} ORDER BY search_fts.rowid DESC LIMIT {cap}"
             ),
-            Backend::Postgres => (
-                "search_documents d WHERE d.tsv @@ to_tsquery('simple', $1)",
-                "ts_rank(d.tsv, to_tsquery('simple', $1)) DESC",
+            // PostgreSQL's rows have no sequence number: the newest published, on `search_documents_published_idx`.
+            Backend::Postgres => format!(
+                "SELECT d.doc_key AS id FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', {text}) \
+                 AND {where_rest} ORDER BY d.published_at DESC, d.doc_key DESC LIMIT {cap}"
             ),
         };
-        let where_rest = clauses.join(" AND ");
+        let join = match backend {
+            Backend::Sqlite => "d.id = r.id",
+            Backend::Postgres => "d.doc_key = r.id",
+        };
+        let candidates = newest("$1", SEARCH_CANDIDATES);
+        // Ranked among the candidates: the title holds every word, then newest published first.
         let sql = format!(
-            "SELECT {columns} FROM {from} AND {where_rest} ORDER BY {rank}, d.published_at DESC, d.doc_key \
+            "SELECT d.doc_key, d.kind, d.unit_code, d.title_vi, d.title_en, d.excerpt, d.url, d.published_at \
+             FROM ({candidates}) r JOIN search_documents d ON {join} \
+             ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, d.published_at DESC, d.doc_key \
              LIMIT {limit} OFFSET {offset}"
         );
-        let count_sql = format!("SELECT COUNT(*) FROM {from} AND {where_rest}");
-        let count_binds = binds.len() - 2;
+        // One past the cap tells "exactly 1000" from "more".
+        let count_sql = format!("SELECT COUNT(*) FROM ({}) n", newest("$1", SEARCH_CANDIDATES + 1));
         let (hits, total): (Vec<SearchHit>, i64) = on_reader!(self, pool => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
             let mut c = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
@@ -1705,6 +1756,6 @@ impl PortalStore for Store {
             let (total,) = c.fetch_one(pool).await?;
             (hits, total)
         });
-        Ok(SearchPage { total, hits })
+        Ok(SearchPage { total: total.min(SEARCH_CANDIDATES), more: total > SEARCH_CANDIDATES, hits })
     }
 }

@@ -12,13 +12,13 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use smartcity_domain::dossiers::Rating;
-use smartcity_domain::geo::{GeoPoint, haversine_m};
+use smartcity_domain::geo::{self, GeoPoint, haversine_m};
 use smartcity_domain::reports::{AgencyKind, Category, CategoryCatalogue, Process, ReportStatus};
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
 use crate::outbox::OutboxWrite;
-use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
+use crate::{Backend, Store, StoreError, StoreResult, in_write_tx, on_reader};
 
 /// A report category as stored (lĩnh vực phản ánh).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,8 +60,71 @@ pub struct Report {
     pub answer: Option<String>,
     pub rating: Option<Rating>,
     pub duplicate_of: Option<Uuid>,
+    /// Photos and partner media URLs sent with it (public; the answer's photos are not here).
+    pub media: ReportMedia,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The media of one report, in the order they were sent: kept on the report row (`reports.media`) so Open311
+/// reads a request in one query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReportMedia {
+    /// SHA-256 of the photos sent with the report (served by the platform).
+    pub photos: Vec<String>,
+    /// URLs a partner sent as `media_url` (kept as given, never fetched).
+    pub external: Vec<String>,
+}
+
+impl ReportMedia {
+    /// Reads the `reports.media` column: a JSON array of `photo:<sha256>` and `url:<url>` entries, or NULL.
+    fn from_column(column: Option<&str>) -> ReportMedia {
+        let entries: Vec<String> = column.and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+        let mut media = ReportMedia::default();
+        for entry in entries {
+            if let Some(sha) = entry.strip_prefix("photo:") {
+                media.photos.push(sha.to_owned());
+            } else if let Some(url) = entry.strip_prefix("url:") {
+                media.external.push(url.to_owned());
+            }
+        }
+        media
+    }
+}
+
+/// Rewrites `reports.media` from the photos and submit event of each report (add a `WHERE`), on SQLite. The same
+/// statement as the backfill in migration `20261127000010_read_paths`; keep the two in step.
+const MEDIA_REFRESH_SQLITE: &str = "UPDATE reports SET media = (\
+    SELECT CASE WHEN COUNT(*) > 0 THEN json_group_array(m.u) END FROM (\
+        SELECT 'photo:' || p.sha256 AS u, 0 AS g, p.created_at AS o1, p.id AS o2 \
+          FROM report_photos p WHERE p.report_id = reports.id AND p.purpose = 'report' \
+        UNION ALL \
+        SELECT 'url:' || j.value, 1, printf('%08d', j.key), NULL \
+          FROM report_events e, \
+               json_each(CASE WHEN json_valid(e.details) THEN e.details ELSE '{}' END, '$.open311.media_urls') j \
+         WHERE e.report_id = reports.id AND e.action = 'submit' \
+        ORDER BY 2, 3, 4) m)";
+
+/// The same on PostgreSQL.
+const MEDIA_REFRESH_POSTGRES: &str = "UPDATE reports SET media = (\
+    SELECT json_agg(m.u ORDER BY m.g, m.o1, m.o2)::text FROM (\
+        SELECT 'photo:' || p.sha256 AS u, 0 AS g, extract(epoch FROM p.created_at)::float8 AS o1, p.id::text AS o2 \
+          FROM report_photos p WHERE p.report_id = reports.id AND p.purpose = 'report' \
+        UNION ALL \
+        SELECT 'url:' || j.value, 1, j.n::float8, '' \
+          FROM report_events e \
+          CROSS JOIN LATERAL jsonb_array_elements_text(\
+              CASE WHEN jsonb_typeof(e.details::jsonb #> '{open311,media_urls}') = 'array' \
+                   THEN e.details::jsonb #> '{open311,media_urls}' ELSE '[]'::jsonb END\
+          ) WITH ORDINALITY AS j(value, n) \
+         WHERE e.report_id = reports.id AND e.action = 'submit') m)";
+
+/// The statement rewriting `reports.media` on `backend`, without its `WHERE`.
+pub(crate) fn media_refresh_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => MEDIA_REFRESH_SQLITE,
+        Backend::Postgres => MEDIA_REFRESH_POSTGRES,
+    }
 }
 
 /// Who sent a report: private, visible to the IOC only.
@@ -94,13 +157,14 @@ pub(crate) struct ReportRow {
     answer: Option<String>,
     rating: Option<String>,
     duplicate_of: Option<Uuid>,
+    media: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 pub(crate) const REPORT_COLUMNS: &str = "id, service_code, description, lat, lon, address, ward_code, handling_unit_code, status, \
      reporter_account_id, reporter_name, reporter_email, reporter_phone, api_key_id, due_at, answered_at, answer, \
-     rating, duplicate_of, created_at, updated_at";
+     rating, duplicate_of, media, created_at, updated_at";
 
 impl ReportRow {
     pub(crate) fn into_report(self) -> StoreResult<Report> {
@@ -126,6 +190,7 @@ impl ReportRow {
             answer: self.answer,
             rating: self.rating.as_deref().map(Rating::parse).transpose()?,
             duplicate_of: self.duplicate_of,
+            media: ReportMedia::from_column(self.media.as_deref()),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -326,6 +391,43 @@ fn box_around(centre: GeoPoint, radius_m: f64) -> BoundingBox {
         max_lat: centre.lat + dlat,
         min_lon: centre.lon - dlon,
         max_lon: centre.lon + dlon,
+    }
+}
+
+/// The SQL narrowing reports to `bbox`: the grid cells it meets (`reports_cell_created_idx`, newest first within
+/// each cell) when they are few, then the exact rectangle. `bind` adds a parameter and returns its placeholder.
+pub(crate) fn location_clause(bbox: &BoundingBox, bind: &mut dyn FnMut(f64) -> String) -> String {
+    let (a, b) = (bind(bbox.min_lat), bind(bbox.max_lat));
+    let (c, d) = (bind(bbox.min_lon), bind(bbox.max_lon));
+    let exact = format!("lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d}");
+    let area =
+        geo::BoundingBox { min_lat: bbox.min_lat, min_lon: bbox.min_lon, max_lat: bbox.max_lat, max_lon: bbox.max_lon };
+    match geo::grid_cells_covering(&area) {
+        // Cell numbers are integers computed here, never input text: inlining them is safe and lets both
+        // planners see the list.
+        Some(cells) => {
+            let list: Vec<String> = cells.iter().map(i64::to_string).collect();
+            format!("grid_cell IN ({}) AND {exact}", list.join(", "))
+        }
+        None => exact,
+    }
+}
+
+impl Store {
+    /// The category list from memory, read from the database when missing or older than the cache allows.
+    async fn cached_report_categories(&self) -> StoreResult<std::sync::Arc<Vec<ReportCategory>>> {
+        if let Some(list) = self.cache.categories() {
+            return Ok(list);
+        }
+        let version = self.cache.category_version();
+        let sql = format!("SELECT {CATEGORY_COLUMNS} FROM report_categories ORDER BY code");
+        let rows: Vec<CategoryRow> = on_reader!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+        });
+        let list =
+            std::sync::Arc::new(rows.into_iter().map(CategoryRow::into_category).collect::<StoreResult<Vec<_>>>()?);
+        self.cache.put_categories(version, std::sync::Arc::clone(&list));
+        Ok(list)
     }
 }
 
@@ -537,6 +639,7 @@ impl ReportStore for Store {
                 details: json!({"count": categories.len()}),
             }).await?;
         });
+        self.cache.categories_changed();
         Ok(())
     }
 
@@ -547,19 +650,11 @@ impl ReportStore for Store {
     }
 
     async fn report_categories(&self) -> StoreResult<Vec<ReportCategory>> {
-        let sql = format!("SELECT {CATEGORY_COLUMNS} FROM report_categories ORDER BY code");
-        let rows: Vec<CategoryRow> = on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
-        });
-        rows.into_iter().map(CategoryRow::into_category).collect()
+        Ok(self.cached_report_categories().await?.as_ref().clone())
     }
 
     async fn report_category(&self, code: &str) -> StoreResult<Option<ReportCategory>> {
-        let sql = format!("SELECT {CATEGORY_COLUMNS} FROM report_categories WHERE code = $1");
-        let row: Option<CategoryRow> = on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(pool).await?
-        });
-        row.map(CategoryRow::into_category).transpose()
+        Ok(self.cached_report_categories().await?.iter().find(|c| c.code == code).cloned())
     }
 
     async fn set_report_category_active(&self, ctx: &AuditContext, code: &str, active: bool) -> StoreResult<()> {
@@ -580,6 +675,7 @@ impl ReportStore for Store {
                 details: json!({}),
             }).await?;
         });
+        self.cache.categories_changed();
         Ok(())
     }
 
@@ -596,6 +692,7 @@ impl ReportStore for Store {
         let id = Uuid::now_v7();
         let now = crate::now();
         let status = ReportStatus::Submitted;
+        let media_refresh = format!("{} WHERE id = $1", media_refresh_sql(self.backend()));
         in_write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO reports (id, service_code, description, lat, lon, address, ward_code, handling_unit_code, status, \
@@ -629,6 +726,7 @@ impl ReportStore for Store {
                 details: submit_details(&new, extra),
                 ..Default::default()
             }).await?;
+            sqlx::query(sqlx::AssertSqlSafe(media_refresh)).bind(id).execute(&mut *tx).await?;
             tx.append_audit(ctx, AuditEvent {
                 action: "report.submitted",
                 record_type: "report",
@@ -681,6 +779,7 @@ impl ReportStore for Store {
                 })).await?;
             }
         });
+        self.cache.reports_changed();
         self.report(change.report_id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -725,17 +824,19 @@ impl ReportStore for Store {
             }
         }
         for bbox in filter.bbox.into_iter().chain(filter.near.map(|(c, r)| box_around(c, r))) {
-            let (a, b) = (push(&mut binds, Bind::Float(bbox.min_lat)), push(&mut binds, Bind::Float(bbox.max_lat)));
-            let (c, d) = (push(&mut binds, Bind::Float(bbox.min_lon)), push(&mut binds, Bind::Float(bbox.max_lon)));
-            clauses.push(format!("lat BETWEEN {a} AND {b} AND lon BETWEEN {c} AND {d}"));
+            clauses.push(location_clause(&bbox, &mut |f| push(&mut binds, Bind::Float(f))));
         }
         let page_size = filter.page_size.clamp(1, 1000);
         let offset = (filter.page.max(1) - 1).saturating_mul(page_size);
         let limit = push(&mut binds, Bind::Int(page_size));
         let offset = push(&mut binds, Bind::Int(offset));
         let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        // The page's ids first, then their rows: with the migration's covering indexes the first step reads no
+        // report, so only the page's rows are fetched however many reports match.
         let sql = format!(
-            "SELECT {REPORT_COLUMNS} FROM reports {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+            "SELECT {REPORT_COLUMNS} FROM reports WHERE id IN \
+             (SELECT id FROM reports {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}) \
+             ORDER BY created_at DESC, id DESC"
         );
         let rows: Vec<ReportRow> = on_reader!(self, pool => {
             let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));

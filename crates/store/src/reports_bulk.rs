@@ -25,7 +25,8 @@ pub struct BulkEvent {
     pub public_note: String,
 }
 
-/// A report to bulk-load: the row as it should end up, and its timeline, oldest first.
+/// A report to bulk-load: the row as it should end up, and its timeline, oldest first. Bulk reports carry no
+/// photos nor partner media: `report.media` is not written.
 #[derive(Debug, Clone)]
 pub struct BulkReport {
     pub report: Report,

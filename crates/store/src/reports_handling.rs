@@ -200,6 +200,7 @@ impl ReportHandlingStore for Store {
                 details: json!({"from": report.service_code, "to": service_code}),
             }).await?;
         });
+        self.cache.reports_changed();
         self.report(report.id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -333,9 +334,7 @@ impl ReportHandlingStore for Store {
             clauses.push(format!("rating = {p}"));
         }
         if let Some(b) = query.bbox {
-            let (a, c) = (push(&mut binds, Bind::Float(b.min_lat)), push(&mut binds, Bind::Float(b.max_lat)));
-            let (d, e) = (push(&mut binds, Bind::Float(b.min_lon)), push(&mut binds, Bind::Float(b.max_lon)));
-            clauses.push(format!("lat BETWEEN {a} AND {c} AND lon BETWEEN {d} AND {e}"));
+            clauses.push(crate::reports::location_clause(&b, &mut |f| push(&mut binds, Bind::Float(f))));
         }
         let limit = push(&mut binds, Bind::Int(query.limit.clamp(1, 5000)));
         let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };

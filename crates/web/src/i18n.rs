@@ -978,6 +978,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("portal.publish_at_optional", "Hẹn giờ đăng (để trống để đăng ngay)", "Schedule (leave empty to publish now)"),
     ("portal.qa", "Hỏi đáp", "Questions and answers"),
     ("portal.results", "kết quả", "results"),
+    ("portal.more_than", "hơn", "more than"),
     ("portal.return", "Trả lại", "Return"),
     ("portal.return_comment", "Ý kiến khi trả lại", "Reason for returning"),
     ("portal.revisions", "Các phiên bản", "Revisions"),

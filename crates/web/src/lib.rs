@@ -80,6 +80,10 @@ pub struct AppState {
     pub ioc_summary: Arc<operations::summary::SummaryCache>,
     /// Sensing's live parts (the MQTT publisher).
     pub sensing: Arc<sensing::SensingRuntime>,
+    /// Rendered unit-site home pages for anonymous visitors (`portal::home_cache`).
+    pub home_pages: Arc<portal::home_cache::HomePageCache>,
+    /// Rendered Open311 single-request documents (`reports::open311_cache`).
+    pub open311_requests: Arc<reports::open311_cache::RequestCache>,
 }
 
 impl AppState {
@@ -92,6 +96,8 @@ impl AppState {
             live: Arc::new(operations::live::LiveHub::new()),
             ioc_summary: Arc::new(operations::summary::SummaryCache::default()),
             sensing: Arc::new(sensing::SensingRuntime::default()),
+            home_pages: Arc::new(portal::home_cache::HomePageCache::default()),
+            open311_requests: Arc::new(reports::open311_cache::RequestCache::default()),
         }
     }
 

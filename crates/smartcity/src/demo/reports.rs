@@ -15,7 +15,7 @@ use smartcity_domain::dossiers::Rating;
 use smartcity_domain::reports::{RejectReason, ReportStatus, due_at, due_date, propose_unit};
 use smartcity_domain::time::TZ;
 use smartcity_domain::units::{UnitCode, UnitKind};
-use smartcity_store::reports::{Report, ReportCategory, ReportStore, Reporter};
+use smartcity_store::reports::{Report, ReportCategory, ReportMedia, ReportStore, Reporter};
 use smartcity_store::reports_bulk::{BulkEvent, BulkReport, ReportBulkStore};
 use smartcity_store::{AuditContext, CalendarStore, Store, UnitStore};
 use smartcity_web::reports::open311_write::{agency_unit_code, routing_category};
@@ -317,6 +317,7 @@ fn one(
         answer,
         rating,
         duplicate_of: if status == ReportStatus::Rejected(RejectReason::Duplicate) { original } else { None },
+        media: ReportMedia::default(),
         created_at,
         updated_at,
     };

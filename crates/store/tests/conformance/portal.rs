@@ -11,8 +11,8 @@ use smartcity_domain::portal::{
 };
 use smartcity_store::outbox::OutboxStore;
 use smartcity_store::portal::{
-    ArticleDraft, ArticleFilter, ArticleScope, NewQuestion, PROPOSAL_ACCEPTED, PortalStore, SearchFilter, SiteEdit,
-    WarningMail,
+    ArticleDraft, ArticleFilter, ArticleScope, NewQuestion, PROPOSAL_ACCEPTED, PortalStore, SEARCH_CANDIDATES,
+    SearchFilter, SiteEdit, WarningMail,
 };
 use smartcity_store::testing::fresh_store;
 use smartcity_store::{IdentityStore, Store, StoreError};
@@ -319,4 +319,42 @@ async fn bulk_published_articles_are_listed_and_searchable_like_any_other() {
     assert_eq!(store.bulk_publish_articles(&admin(), &drafts, at).await.unwrap(), 3);
     assert_eq!(titles(&store, &site_scope("19789", Some("46"))).await.len(), 3);
     assert_eq!(store.search(&SearchQuery::parse("tin so duong"), &filter()).await.unwrap().total, 3);
+}
+
+#[tokio::test]
+async fn a_common_word_counts_up_to_the_cap_and_says_there_are_more() {
+    let store = fresh_store().await;
+    setup(&store).await;
+    let n = usize::try_from(SEARCH_CANDIDATES).unwrap() + 1;
+    let drafts: Vec<_> =
+        (0..n).map(|i| draft("19789", ArticleKind::News, &format!("Tin số {i}"), "<p>Đường phố</p>")).collect();
+    store.bulk_publish_articles(&admin(), &drafts, Utc::now() - Duration::hours(1)).await.unwrap();
+    publish(&store, draft("19753", ArticleKind::Notice, "Sửa đường Lê Lợi", "<p>Thông báo</p>")).await;
+
+    let page = store.search(&SearchQuery::parse("duong"), &filter()).await.unwrap();
+    assert_eq!((page.total, page.more), (SEARCH_CANDIDATES, true));
+    assert_eq!(page.hits.len(), 20);
+    // Ranked: the one document with the word in its title comes first.
+    assert_eq!(page.hits[0].title_vi, "Sửa đường Lê Lợi");
+    let exact = store.search(&SearchQuery::parse("duong le loi"), &filter()).await.unwrap();
+    assert_eq!((exact.total, exact.more), (1, false));
+    let mut f = filter();
+    f.kind = Some("notice".into());
+    assert_eq!(store.search(&SearchQuery::parse("duong"), &f).await.unwrap().total, 1, "filters apply before the cap");
+}
+
+#[tokio::test]
+async fn every_portal_write_moves_the_generation_and_reads_do_not() {
+    let store = fresh_store().await;
+    setup(&store).await;
+    let before = store.portal_generation();
+    let a = publish(&store, draft("19753", ArticleKind::News, "Tin", "<p>x</p>")).await;
+    let after_publish = store.portal_generation();
+    assert!(after_publish > before);
+    store.public_articles(&site_scope("19753", Some("46"))).await.unwrap();
+    store.search(&SearchQuery::parse("tin"), &filter()).await.unwrap();
+    store.sync_sites(&admin()).await.unwrap();
+    assert_eq!(store.portal_generation(), after_publish, "reads and a sync that makes nothing");
+    store.set_article_syndicated(&admin(), a.id, true).await.unwrap();
+    assert!(store.portal_generation() > after_publish);
 }

@@ -9,7 +9,8 @@ use smartcity_domain::geo::GeoPoint;
 use smartcity_domain::reports::{RejectReason, ReportStatus};
 use smartcity_store::outbox::OutboxStore;
 use smartcity_store::reports::{
-    BoundingBox, NewPhoto, NewReport, NewReportEvent, Report, ReportChange, ReportFilter, ReportStore, Reporter,
+    BoundingBox, NewPhoto, NewReport, NewReportEvent, Report, ReportChange, ReportFilter, ReportMedia, ReportStore,
+    Reporter,
 };
 use smartcity_store::testing::fresh_store;
 use smartcity_store::{AuditContext, Store, StoreError};
@@ -202,6 +203,108 @@ async fn listings_honour_every_open311_filter_newest_first() {
     let second_page = ReportFilter { page: 2, page_size: 2, ..Default::default() };
     assert_eq!(ids(&store.reports(&first_page).await.unwrap()), vec![c.id, b.id]);
     assert_eq!(ids(&store.reports(&second_page).await.unwrap()), vec![a.id]);
+}
+
+#[tokio::test]
+async fn the_media_of_a_report_travel_on_its_row_in_the_order_sent() {
+    let store = fresh_store().await;
+    let category = setup(&store).await;
+    let mut new = report_at(&category, NGO_MON, "Đèn tắt");
+    new.photos = vec![
+        NewPhoto { content_type: "image/jpeg".to_owned(), bytes: b"\xff\xd8 first".to_vec() },
+        NewPhoto { content_type: "image/jpeg".to_owned(), bytes: b"\xff\xd8 second".to_vec() },
+    ];
+    let urls =
+        serde_json::json!({"open311": {"media_urls": ["https://cdn.example/1.jpg", "https://cdn.example/2.jpg"]}});
+    let report = store.create_report_with_details(&admin(), new, urls).await.unwrap();
+    let photos: Vec<String> = store.report_photos(report.id).await.unwrap().into_iter().map(|p| p.sha256).collect();
+    let expected = ReportMedia {
+        photos,
+        external: vec!["https://cdn.example/1.jpg".to_owned(), "https://cdn.example/2.jpg".to_owned()],
+    };
+    assert_eq!(report.media, expected);
+    let listed = store.reports(&page(ReportFilter { ids: vec![report.id], ..Default::default() })).await.unwrap();
+    assert_eq!(listed[0].media, expected, "a page of requests carries them too");
+
+    // The answer's photos are not the report's media; a report without any has none.
+    let answered = store
+        .apply_report_change(&admin(), {
+            let mut change = ReportChange::from_report(
+                &report,
+                ReportStatus::Verified,
+                NewReportEvent { action: "verify".into(), ..Default::default() },
+            );
+            change.photos = vec![NewPhoto { content_type: "image/jpeg".to_owned(), bytes: b"\xff\xd8 fixed".to_vec() }];
+            change
+        })
+        .await
+        .unwrap();
+    assert_eq!(answered.media, expected);
+    let plain = store.create_report(&admin(), report_at(&category, NGO_MON, "Rác")).await.unwrap();
+    assert_eq!(plain.media, ReportMedia::default());
+}
+
+#[tokio::test]
+async fn a_viewport_across_grid_cells_finds_every_report_inside_newest_first() {
+    let store = fresh_store().await;
+    let category = setup(&store).await;
+    // 16.47° N is a row boundary of the 0.01° grid and 107.58° E a column boundary: the four reports around the
+    // corner lie in four different cells.
+    let corner = GeoPoint { lat: 16.47, lon: 107.58 };
+    let mut inside = Vec::new();
+    for (dlat, dlon) in [(-0.0005, -0.0005), (0.0005, -0.0005), (-0.0005, 0.0005), (0.0005, 0.0005)] {
+        let at = GeoPoint { lat: corner.lat + dlat, lon: corner.lon + dlon };
+        inside.push(store.create_report(&admin(), report_at(&category, at, "x")).await.unwrap().id);
+    }
+    let far = store.create_report(&admin(), report_at(&category, north_of(corner, 2500.0), "far")).await.unwrap();
+    inside.reverse();
+
+    let near = ReportFilter { near: Some((corner, 200.0)), ..Default::default() };
+    assert_eq!(ids(&store.reports(&page(near)).await.unwrap()), inside, "newest first, every cell");
+    let bbox = BoundingBox { min_lat: 16.469, max_lat: 16.471, min_lon: 107.579, max_lon: 107.581 };
+    let boxed = store.reports(&page(ReportFilter { bbox: Some(bbox), ..Default::default() })).await.unwrap();
+    assert_eq!(ids(&boxed), inside);
+    // A viewport too large for a cell list (most of Vietnam) still answers, through the plain rectangle.
+    let country = BoundingBox { min_lat: 8.0, max_lat: 23.5, min_lon: 102.0, max_lon: 110.0 };
+    let all = store.reports(&page(ReportFilter { bbox: Some(country), ..Default::default() })).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0].id, far.id);
+}
+
+#[tokio::test]
+async fn open_reports_of_some_services_page_newest_first_without_gaps() {
+    let store = fresh_store().await;
+    setup(&store).await;
+    let codes: Vec<String> = store.report_categories().await.unwrap().into_iter().map(|c| c.code).collect();
+    let mut open = Vec::new();
+    for (i, code) in codes.iter().take(3).cycle().take(7).enumerate() {
+        let r = store.create_report(&admin(), report_at(code, NGO_MON, &format!("r{i}"))).await.unwrap();
+        if i % 3 == 2 {
+            // Rejected ones are not open and must not take a place on a page.
+            let change = ReportChange::from_report(
+                &r,
+                ReportStatus::Rejected(RejectReason::Invalid),
+                NewReportEvent { action: "reject".into(), ..Default::default() },
+            );
+            store.apply_report_change(&admin(), change).await.unwrap();
+        } else {
+            open.push(r.id);
+        }
+    }
+    store.create_report(&admin(), report_at(&codes[5], NGO_MON, "another service")).await.unwrap();
+    open.reverse();
+    let filter = |page: i64| ReportFilter {
+        service_codes: codes[..3].to_vec(),
+        statuses: vec![ReportStatus::Submitted],
+        page,
+        page_size: 2,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    for p in 1..=4 {
+        seen.extend(ids(&store.reports(&filter(p)).await.unwrap()));
+    }
+    assert_eq!(seen, open);
 }
 
 #[tokio::test]

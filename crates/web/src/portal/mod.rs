@@ -4,6 +4,7 @@
 
 pub mod editor;
 pub mod feeds;
+pub mod home_cache;
 pub mod pages;
 pub mod search;
 pub mod warnings;

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use smartcity_domain::portal::{ArticleKind, LegalValidity, asker_initials, question_due_at};
@@ -234,13 +234,22 @@ struct SiteHome {
     about: Vec<(String, &'static str)>,
 }
 
-/// `GET /{slug}/`: the site's home page.
+/// `GET /{slug}/`: the site's home page. Visitors who are not logged in (and ask no query) share one rendering
+/// per site and language from `state.home_pages`, voided by any portal write (see `home_cache`).
 pub async fn site_home(
     State(state): State<AppState>,
     ctx: PageContext,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
+    let shared = ctx.user.is_none() && !ctx.here.contains('?');
+    // Read before the data, so a write during the rendering leaves the entry already stale.
+    let generation = state.store.portal_generation();
+    if shared && let Some(page) = state.home_pages.get(&slug, ctx.lang, generation, &ctx.csrf_token) {
+        return Ok(Html(page).into_response());
+    }
     let site = site_or_404(&state, &slug).await?;
+    // Only the canonical address is kept, so the cache holds at most two pages per site.
+    let cacheable = shared && site.slug.as_str() == slug;
     let chrome = Chrome::load(&state, &ctx, site).await?;
     let base = chrome.base();
     let scope = scope_of(&chrome.site);
@@ -258,7 +267,14 @@ pub async fn site_home(
     let about =
         ABOUT_PAGES.iter().map(|(key, vi, en)| (format!("{base}/gioi-thieu/{key}"), ctx.pick(vi, en))).collect();
     let intro = ctx.pick(&chrome.site.settings.intro_vi, &chrome.site.settings.intro_en).to_owned();
-    Ok(render(&SiteHome { ctx, chrome, intro, news, notices, documents, places, events, children, about }))
+    if !cacheable {
+        return Ok(render(&SiteHome { ctx, chrome, intro, news, notices, documents, places, events, children, about }));
+    }
+    let (lang, token) = (ctx.lang, ctx.csrf_token.clone());
+    let ctx = PageContext { csrf_token: String::new(), ..ctx };
+    let home = SiteHome { ctx, chrome, intro, news, notices, documents, places, events, children, about };
+    let page = home.render().map_err(AppError::internal)?;
+    Ok(Html(state.home_pages.put(&slug, lang, generation, page, &token)).into_response())
 }
 
 #[derive(Template)]

@@ -135,7 +135,10 @@ pub struct SearchResult {
 pub struct SearchResponse {
     /// The query as searched (folded).
     pub query: String,
+    /// Documents found, counted up to 1000.
     pub total: i64,
+    /// More documents match than `total` (a common word): only the newest 1000 are counted and ranked.
+    pub more: bool,
     pub page: i64,
     pub page_size: i64,
     pub results: Vec<SearchResult>,
@@ -161,6 +164,7 @@ async fn run(state: &AppState, lang: Lang, params: &SearchParams) -> AppResult<S
     Ok(SearchResponse {
         query: parsed.query.as_str().to_owned(),
         total: found.total,
+        more: found.more,
         page: parsed.filter.page,
         page_size: parsed.filter.page_size,
         results: found.hits.iter().map(|h| result(lang, &parsed.query, h)).collect(),

@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod map;
 pub mod notifications;
 pub mod open311;
+pub mod open311_cache;
 pub mod open311_write;
 pub mod partner_keys;
 pub mod pwa;

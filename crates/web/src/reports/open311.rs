@@ -7,9 +7,8 @@
 //! status — a store failure is logged and answered as a 400 "try again", never a 5xx page. The reporter's
 //! identity and the staff who acted are never written.
 
-use std::collections::HashMap;
-
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,7 +24,7 @@ use smartcity_protocols::open311::{
     ServiceDefinition, ServiceRequest, ServiceRequestUpdate, ServiceRequestUpdates, ServiceRequests, ServiceType,
     Services, TokenStatus, TokenStatuses, UpdatesQuery, check_jurisdiction, parse_urlencoded,
 };
-use smartcity_store::open311::{Open311Store, ReportMedia};
+use smartcity_store::open311::Open311Store;
 use smartcity_store::reports::{Report, ReportCategory, ReportEvent, ReportFilter, ReportStore};
 use uuid::Uuid;
 
@@ -49,7 +48,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A protocol document with its content type.
-pub(crate) fn document(status: StatusCode, format: Format, body: String) -> Response {
+pub(crate) fn document(status: StatusCode, format: Format, body: impl IntoResponse) -> Response {
     (status, [(header::CONTENT_TYPE, format.content_type())], body).into_response()
 }
 
@@ -275,16 +274,9 @@ fn photo_url(base: &str, sha256: &str) -> String {
 }
 
 /// A report as Open311 shows it: no reporter, no staff.
-fn to_request(
-    report: &Report,
-    category: Option<&ReportCategory>,
-    media: Option<&ReportMedia>,
-    base: &str,
-    extensions: bool,
-) -> ServiceRequest {
-    let urls: Vec<String> = media
-        .map(|m| m.photos.iter().map(|sha| photo_url(base, sha)).chain(m.external.iter().cloned()).collect())
-        .unwrap_or_default();
+fn to_request(report: &Report, category: Option<&ReportCategory>, base: &str, extensions: bool) -> ServiceRequest {
+    let m = &report.media;
+    let urls: Vec<String> = m.photos.iter().map(|sha| photo_url(base, sha)).chain(m.external.iter().cloned()).collect();
     let extended = extensions.then(|| ExtendedAttributes {
         detailed_status: Some(DetailedStatus::from_report(report.status)),
         internal_status: Some(report.status),
@@ -322,26 +314,36 @@ async fn render_requests(
     reports: &[Report],
     extensions: bool,
 ) -> Response {
-    let categories = match state.store.report_categories().await {
-        Ok(c) => c,
-        Err(e) => return unavailable(format, "categories", &e),
+    match requests_document(state, &origin(state, headers), format, reports, extensions).await {
+        Ok(body) => document(StatusCode::OK, format, body),
+        Err(response) => response,
+    }
+}
+
+/// The `service_requests` document of `reports`, or the error to answer. One report (the by-id read) looks up its
+/// own category; a list reads the catalogue once. Both come from the store's memory; the media are on the rows.
+async fn requests_document(
+    state: &AppState,
+    base: &str,
+    format: Format,
+    reports: &[Report],
+    extensions: bool,
+) -> Result<String, Response> {
+    let categories = match reports {
+        [one] => state.store.report_category(&one.service_code).await.map(|c| c.into_iter().collect()),
+        _ => state.store.report_categories().await,
     };
-    let ids: Vec<Uuid> = reports.iter().map(|r| r.id).collect();
-    let media: HashMap<Uuid, ReportMedia> = match state.store.report_media(&ids).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(format, "media", &e),
-    };
-    let base = origin(state, headers);
+    let categories: Vec<ReportCategory> = categories.map_err(|e| unavailable(format, "categories", &e))?;
     let list = ServiceRequests(
         reports
             .iter()
             .map(|r| {
                 let category = categories.iter().find(|c| c.code == r.service_code);
-                to_request(r, category, media.get(&r.id), &base, extensions)
+                to_request(r, category, base, extensions)
             })
             .collect(),
     );
-    document(StatusCode::OK, format, list.render(format))
+    Ok(list.render(format))
 }
 
 async fn requests(state: &AppState, headers: &HeaderMap, format: Format, pairs: &[(String, String)]) -> Response {
@@ -383,6 +385,8 @@ async fn requests(state: &AppState, headers: &HeaderMap, format: Format, pairs: 
     }
 }
 
+/// GET requests/{id}: one request, served from `state.open311_requests` while no report has changed since it was
+/// rendered (see `open311_cache`).
 async fn one_request(
     State(state): State<AppState>,
     Path(resource): Path<String>,
@@ -394,8 +398,21 @@ async fn one_request(
     let Ok(id) = Uuid::parse_str(stem) else {
         return not_found(format, "service_request_id", "service request", "phản ánh");
     };
+    let base = origin(&state, &headers);
+    // Read before the report, so a change made meanwhile leaves the kept document already stale.
+    let generation = state.store.report_generation();
+    if let Some(body) = state.open311_requests.get(id, format, extensions, &base, generation) {
+        return document(StatusCode::OK, format, body);
+    }
     match state.store.report(id).await {
-        Ok(Some(report)) => render_requests(&state, &headers, format, &[report], extensions).await,
+        Ok(Some(report)) => match requests_document(&state, &base, format, &[report], extensions).await {
+            Ok(body) => {
+                let body = Bytes::from(body);
+                state.open311_requests.put(id, format, extensions, &base, generation, body.clone());
+                document(StatusCode::OK, format, body)
+            }
+            Err(response) => response,
+        },
         Ok(None) => not_found(format, "service_request_id", "service request", "phản ánh"),
         Err(e) => unavailable(format, "request", &e),
     }

@@ -441,6 +441,40 @@ async fn answer(app: &TestApp, id: &str) {
     app.store.apply_report_change(&AuditContext::system("test"), change).await.unwrap();
 }
 
+#[tokio::test]
+async fn a_polled_request_shows_each_change_at_once() {
+    let (app, key) = app_with_key().await;
+    let id = file(&app, &key, "CS", &[("description", "Đèn hỏng"), ("media_url", "https://cdn.example/den.jpg")]).await;
+    let path = format!("/open311/v2/requests/{id}.json");
+    let before = app.get(&path, None).await.json();
+    assert_eq!(
+        (before[0]["status"].as_str(), before[0]["media_url"].as_str()),
+        (Some("open"), Some("https://cdn.example/den.jpg"))
+    );
+    assert_eq!(app.get(&path, None).await.json(), before, "polled again, the same document");
+    let xml = app.get(&format!("/open311/v2/requests/{id}.xml"), None).await;
+    assert!(xml.body.starts_with("<?xml"), "each format is its own document");
+
+    answer(&app, &id).await;
+    let after = app.get(&path, None).await.json();
+    assert_eq!(
+        (after[0]["status"].as_str(), after[0]["status_notes"].as_str()),
+        (Some("closed"), Some("Đã thay bóng đèn."))
+    );
+    assert!(app.get(&format!("/open311/v2/requests/{id}.xml"), None).await.body.contains("Đã thay bóng đèn."));
+
+    // A category renamed by an administrator is a change too (its name is the request's service_name).
+    let ctx = AuditContext::system("test");
+    let mut categories: serde_json::Value = serde_json::from_str(CATEGORIES).unwrap();
+    for c in categories["categories"].as_array_mut().into_iter().flatten() {
+        if c["code"] == "CS" {
+            c["name_vi"] = "Chiếu sáng công cộng (đổi tên)".into();
+        }
+    }
+    app.store.load_report_categories_json(&ctx, &categories.to_string()).await.unwrap();
+    assert_eq!(app.get(&path, None).await.json()[0]["service_name"], "Chiếu sáng công cộng (đổi tên)");
+}
+
 fn update_fields<'a>(
     key: &'a str,
     id: &'a str,

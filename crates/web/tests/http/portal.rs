@@ -146,6 +146,39 @@ async fn an_editor_drafts_the_leader_approves_and_the_article_reaches_the_ward_a
 }
 
 #[tokio::test]
+async fn the_shared_home_page_shows_a_publish_at_once_and_carries_each_visitors_own_token() {
+    let n = newsroom().await;
+    let (visitor, other) = (n.app.anonymous().await, n.app.anonymous().await);
+    let first = n.app.get("/phuong-phu-xuan/", Some(&visitor)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains(&visitor.csrf), "the page's forms carry the visitor's token");
+    let second = n.app.get("/phuong-phu-xuan/", Some(&other)).await;
+    assert!(second.body.contains(&other.csrf) && !second.body.contains(&visitor.csrf), "never another's token");
+    assert_eq!(first.body.replace(&visitor.csrf, ""), second.body.replace(&other.csrf, ""), "one page for both");
+    let english = n
+        .app
+        .get(
+            "/phuong-phu-xuan/",
+            Some(&Session { cookie: format!("{}; lang=en", other.cookie), csrf: other.csrf.clone() }),
+        )
+        .await;
+    assert!(english.body.contains("<html lang=\"en\""), "each language has its own page");
+
+    let id = draft(&n, "Hội thi nấu chè Huế", "<p>Chủ nhật</p>").await;
+    assert_eq!(act(&n, &n.editor, &id, &[("action", "submit")]).await.status, StatusCode::SEE_OTHER);
+    assert!(!n.app.get("/phuong-phu-xuan/", Some(&visitor)).await.body.contains("Hội thi nấu chè Huế"));
+    assert_eq!(act(&n, &n.leader, &id, &[("action", "approve")]).await.status, StatusCode::SEE_OTHER);
+    assert!(n.app.get("/phuong-phu-xuan/", Some(&visitor)).await.body.contains("Hội thi nấu chè Huế"), "at once");
+    assert!(n.app.get("/phuong-phu-xuan/", None).await.body.contains("Hội thi nấu chè Huế"));
+    assert_eq!(act(&n, &n.leader, &id, &[("action", "unpublish")]).await.status, StatusCode::SEE_OTHER);
+    assert!(!n.app.get("/phuong-phu-xuan/", Some(&other)).await.body.contains("Hội thi nấu chè Huế"));
+
+    // A logged-in editor gets a page of their own (their name in the header), not the shared one.
+    let own = n.app.get("/phuong-phu-xuan/", Some(&n.editor)).await;
+    assert!(own.body.contains(&n.editor.csrf) && own.body.contains("nav-account"));
+}
+
+#[tokio::test]
 async fn scripts_are_stripped_on_save_and_revisions_compare() {
     let n = newsroom().await;
     let r = post_multipart(
