@@ -12,7 +12,11 @@ use crate::{Store, StoreResult, in_write_tx, on_reader};
 
 /// An adjustment from its `holiday_adjustments` row (day, kind, reason).
 pub(crate) fn adjustment_from_row((date, kind, reason): (NaiveDate, String, String)) -> DayAdjustment {
-    if kind == "working_day" { DayAdjustment::WorkingDay { date, reason } } else { DayAdjustment::DayOff { date, reason } }
+    if kind == "working_day" {
+        DayAdjustment::WorkingDay { date, reason }
+    } else {
+        DayAdjustment::DayOff { date, reason }
+    }
 }
 
 /// The calendar's storage contract.

@@ -49,14 +49,21 @@ fn column_list() -> String {
 
 /// `CAST(COALESCE(SUM(c), 0) AS BIGINT) AS c, …`: PostgreSQL sums bigint into numeric.
 fn sum_list() -> String {
-    IndexCounts::COLUMNS.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect::<Vec<_>>().join(", ")
+    IndexCounts::COLUMNS
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Local (Huế) midnight starting `day`.
 pub(crate) fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
     use chrono::TimeZone;
     let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    smartcity_domain::time::TZ.from_local_datetime(&naive).single().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+    smartcity_domain::time::TZ
+        .from_local_datetime(&naive)
+        .single()
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// The first day of `day`'s month: the key of the monthly tallies.

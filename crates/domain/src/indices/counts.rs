@@ -147,23 +147,20 @@ fn on_time_until(record: &DossierRecord) -> Option<Option<DateTime<Utc>>> {
 /// tallies [`indicators_from_counts`] reads.
 pub fn contributions(record: &DossierRecord, live: &LiveState) -> Vec<(NaiveDate, IndexCounts)> {
     let mut out: Vec<(NaiveDate, IndexCounts)> = Vec::new();
-    let mut add = |day: NaiveDate, f: &dyn Fn(&mut IndexCounts)| {
-        match out.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, c)) => f(c),
-            None => {
-                let mut c = IndexCounts::default();
-                f(&mut c);
-                out.push((day, c));
-            }
+    let mut add = |day: NaiveDate, f: &dyn Fn(&mut IndexCounts)| match out.iter_mut().find(|(d, _)| *d == day) {
+        Some((_, c)) => f(c),
+        None => {
+            let mut c = IndexCounts::default();
+            f(&mut c);
+            out.push((day, c));
         }
     };
     let received = local_day(record.received_at);
     let finished = record.finished_at.map(local_day);
     add(received, &|c| {
         c.received += 1;
-        c.received_online += i64::from(
-            record.channel == Channel::Online && (!record.paper_result_required || record.has_e_result),
-        );
+        c.received_online +=
+            i64::from(record.channel == Channel::Online && (!record.paper_result_required || record.has_e_result));
         c.fees_due += i64::from(record.fees_due);
         c.paid_online += i64::from(record.fees_due && record.paid_online);
         c.reused += i64::from(record.reused_components);

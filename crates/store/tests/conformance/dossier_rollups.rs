@@ -10,9 +10,7 @@ use serde_json::json;
 use smartcity_domain::calendar::DayAdjustment;
 use smartcity_domain::dossiers::{DossierStatus, Rating};
 use smartcity_domain::indices::counts::{IndexCounts, indicators_from_counts};
-use smartcity_domain::payments::{
-    CollectAt, Exemption, FeeKind, FeeSpec, PaymentEvent, PaymentMethod, PaymentStatus,
-};
+use smartcity_domain::payments::{CollectAt, Exemption, FeeKind, FeeSpec, PaymentEvent, PaymentMethod, PaymentStatus};
 use smartcity_store::dossier_rollups::{DossierRollupStore, month_of};
 use smartcity_store::dossiers::{Dossier, DossierChange, DossierStore, NewDossierEvent};
 use smartcity_store::payments::{NewPayment, NewReceiptSeries, PaymentStore, ReceiptIssue, SettleOutcome, Settlement};
@@ -166,11 +164,15 @@ async fn tallies_equal_a_recomputation_after_a_mixed_sequence_of_writes() {
         .await
         .unwrap();
     change(&store, &refused, DossierStatus::Refused, |s| s.finished_at = Some(at(2026, 4, 1, 5))).await;
-    let _withdrawn = change(&store, &counter, DossierStatus::Withdrawn, |s| s.finished_at = Some(at(2026, 4, 2, 5))).await;
+    let _withdrawn =
+        change(&store, &counter, DossierStatus::Withdrawn, |s| s.finished_at = Some(at(2026, 4, 2, 5))).await;
     assert_tallies_match(&store, "results, a refusal and a withdrawal").await;
 
     // Fees: the version gets two charges; one is waived for a dossier; the other is paid online.
-    store.set_procedure_fees(&admin(), procedure.id, vec![charge("le_phi", 8_000), charge("ban_sao", 2_000)]).await.unwrap();
+    store
+        .set_procedure_fees(&admin(), procedure.id, vec![charge("le_phi", 8_000), charge("ban_sao", 2_000)])
+        .await
+        .unwrap();
     assert_tallies_match(&store, "new fees of the version").await;
     let fresh = store
         .submit_dossier(&admin(), online_dossier(&procedure, &an, day(2026, 4, 6)), morning_of(day(2026, 4, 6)))

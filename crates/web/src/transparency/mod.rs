@@ -197,10 +197,8 @@ fn row(unit: &Unit, tallies: &UnitTallies) -> UnitRow {
 
 /// Every unit's lines, ranked within its group (best first inside each group).
 fn ranked_rows(all: &[Unit], grouped: &HashMap<String, UnitTallies>, period: &Period) -> Vec<UnitRow> {
-    let mut rows: Vec<UnitRow> = units_in_period(all, period)
-        .iter()
-        .map(|u| row(u, &subtree_tallies(all, grouped, u.code.as_str())))
-        .collect();
+    let mut rows: Vec<UnitRow> =
+        units_in_period(all, period).iter().map(|u| row(u, &subtree_tallies(all, grouped, u.code.as_str()))).collect();
     for group in [RankGroup::City, RankGroup::Commune, RankGroup::Agency] {
         let positions: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].group == group).collect();
         let scores: Vec<Option<f64>> = positions.iter().map(|&i| rows[i].score).collect();
