@@ -56,6 +56,6 @@ CREATE TABLE dossier_rollups_monthly (
 
 -- One row once the tallies hold every dossier.
 CREATE TABLE dossier_rollups_state (
-    id                          INTEGER PRIMARY KEY,
+    id                          BIGINT PRIMARY KEY,
     built_at                    TIMESTAMPTZ NOT NULL
 );
