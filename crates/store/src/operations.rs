@@ -277,7 +277,9 @@ impl OperationsStore for Store {
     }
 
     async fn alarm_counters(&self, since: DateTime<Utc>) -> StoreResult<AlarmCounters> {
-        let (active, acked): (Vec<(String, bool, i64)>, Vec<(DateTime<Utc>, DateTime<Utc>)>) = on_reader!(self, pool => {
+        type Active = Vec<(String, bool, i64)>;
+        type Acknowledged = Vec<(DateTime<Utc>, DateTime<Utc>)>;
+        let (active, acked): (Active, Acknowledged) = on_reader!(self, pool => {
             let active = sqlx::query_as(
                 "SELECT severity, acknowledged, COUNT(*) FROM alarms WHERE NOT cleared GROUP BY severity, acknowledged",
             )
