@@ -94,8 +94,10 @@ test('operations centre: a new report appears on the map; a flood alarm is ackno
         return li && li.dataset.status === 'active_ack';
       }, null, { timeout: 10_000 }).catch(() => assert.fail('the alarm was not acknowledged in place'));
 
-      // 5. The first two steps of the procedure, ticked with the keyboard.
+      // 5. The first two steps of the procedure, ticked with the keyboard (once htmx has bound the swapped-in queue).
+      const settled = () => operator.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'), null, { timeout: 5_000 });
       for (const n of [0, 1]) {
+        await settled();
         const box = operator.locator('#alarm-queue li.queue-item[data-type="flood_level"]', { hasText: 'Phú Ốc' }).locator('input.sop-step').nth(n);
         await box.focus();
         await operator.keyboard.press('Space');

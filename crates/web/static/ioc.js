@@ -18,7 +18,8 @@
     timers[key] = setTimeout(function () { timers[key] = null; fn(); }, delay);
   }
 
-  function replaceFrom(url, id, done) {
+  // `keep(old)` may refuse the swap at the last moment (the operator has just moved into the element).
+  function replaceFrom(url, id, keep) {
     fetch(url, { credentials: 'same-origin', headers: { 'HX-Request': 'true' } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
@@ -26,10 +27,9 @@
         var doc = new DOMParser().parseFromString(html, 'text/html');
         var fresh = doc.getElementById(id);
         var old = document.getElementById(id);
-        if (!fresh || !old) return;
+        if (!fresh || !old || (keep && keep(old))) return;
         old.replaceWith(fresh);
         if (window.htmx) window.htmx.process(fresh);
-        if (done) done();
       })
       .catch(function () {});
   }
@@ -40,13 +40,17 @@
 
   // The queue is not replaced under an operator's fingers: a refresh waits until focus leaves it.
   var queuePending = false;
-  function refreshQueue() {
-    var queue = document.getElementById('alarm-queue');
+  function busy(queue) {
     if (queue && queue.contains(document.activeElement) && document.activeElement !== document.body) {
       queuePending = true;
-      return;
+      return true;
     }
-    debounce('queue', 300, function () { replaceFrom('/ioc/hang-doi', 'alarm-queue'); });
+    return false;
+  }
+  function refreshQueue() {
+    if (busy(document.getElementById('alarm-queue'))) return;
+    // Checked again when the fresh queue arrives: focus may have moved in meanwhile.
+    debounce('queue', 300, function () { replaceFrom('/ioc/hang-doi', 'alarm-queue', busy); });
   }
   document.addEventListener('focusout', function () {
     setTimeout(function () {
