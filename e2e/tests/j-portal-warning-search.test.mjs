@@ -1,5 +1,5 @@
 // Journey j: the city publishes a flood warning for five wards and the banner shows on those ward sites only;
-// a tourist on a phone searches "lang tu duc" and finds Lăng Tự Đức with its place on the map; the main portal
+// a tourist on a phone searches "lang tu duc" and finds Lăng Tự Đức with its pin on the map; the main portal
 // pages pass axe-core's WCAG 2.1 A/AA rules with no serious or critical violation.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -72,6 +72,9 @@ test('a tourist at 360 px searches "lang tu duc" and finds Lăng Tự Đức wit
     const map = page.locator('#place-map-section');
     assert.equal(await map.count(), 1, 'the place has its map section');
     assert.ok((await page.locator('#place-coordinates').innerText()).includes('16.4335'));
+    // The map itself (Leaflet, ward outlines without a tile server) with the place's pin.
+    await page.locator('#place-map.leaflet-container .leaflet-marker-icon').waitFor({ timeout: 5000 });
+    await page.locator('#place-map path.leaflet-interactive').first().waitFor({ timeout: 5000 });
     await checkNoHorizontalScroll(page, PHONE.width);
     await screenshot(page, 'portal-place-360.png');
   });

@@ -7,6 +7,7 @@ use serde_json::Value;
 use smartcity_domain::audit::{AuditRecord, ChainBreak, GENESIS_HASH};
 use uuid::Uuid;
 
+use crate::rows::{placeholders, rows_per_statement};
 use crate::{Backend, OnBackend, Store, StoreResult, impl_for_connections, in_write_tx, on_reader};
 
 /// Who is acting and from where; travels with every write so the audit record can name them.
@@ -51,10 +52,21 @@ pub struct AuditEvent<'a> {
 /// Writes an audit record on an open connection inside the caller's transaction.
 pub(crate) trait AuditAppend: OnBackend {
     async fn append_audit(&mut self, ctx: &AuditContext, event: AuditEvent<'_>) -> StoreResult<AuditRecord>;
+    /// Appends several records in order, reading the chain's head once and writing them in multi-row statements
+    /// (grouped submissions): the chain is the same as with one [`AuditAppend::append_audit`] call each.
+    async fn append_audits(&mut self, entries: Vec<(&AuditContext, AuditEvent<'_>)>) -> StoreResult<Vec<AuditRecord>>;
 }
 
 impl_for_connections!(impl AuditAppend {
     async fn append_audit(&mut self, ctx: &AuditContext, event: AuditEvent<'_>) -> StoreResult<AuditRecord> {
+        let mut records = self.append_audits(vec![(ctx, event)]).await?;
+        records.pop().ok_or(crate::StoreError::NotFound)
+    }
+
+    async fn append_audits(&mut self, entries: Vec<(&AuditContext, AuditEvent<'_>)>) -> StoreResult<Vec<AuditRecord>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
         // On SQLite the single writer connection already serialises appends; PostgreSQL
         // needs a transaction-scoped lock so two writers cannot fork the chain.
         if Self::BACKEND == Backend::Postgres {
@@ -64,40 +76,54 @@ impl_for_connections!(impl AuditAppend {
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *self)
                 .await?;
-        let (seq, prev_hash) = match last {
-            Some((seq, hash)) => (seq + 1, hash),
-            None => (1, GENESIS_HASH.to_owned()),
+        let (mut seq, mut prev_hash) = match last {
+            Some((seq, hash)) => (seq, hash),
+            None => (0, GENESIS_HASH.to_owned()),
         };
-        let mut record = AuditRecord {
-            seq,
-            at: crate::now(),
-            actor: ctx.actor.clone(),
-            action: event.action.to_owned(),
-            record_type: event.record_type.to_owned(),
-            record_id: event.record_id,
-            ip: ctx.ip.clone(),
-            details: event.details,
-            prev_hash,
-            hash: String::new(),
-        };
-        record.hash = record.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, ip, details, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(record.actor.as_deref())
-        .bind(&record.action)
-        .bind(&record.record_type)
-        .bind(&record.record_id)
-        .bind(record.ip.as_deref())
-        .bind(record.details.to_string())
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(&mut *self)
-        .await?;
-        Ok(record)
+        let at = crate::now();
+        let records: Vec<AuditRecord> = entries
+            .into_iter()
+            .map(|(ctx, event)| {
+                seq += 1;
+                let mut record = AuditRecord {
+                    seq,
+                    at,
+                    actor: ctx.actor.clone(),
+                    action: event.action.to_owned(),
+                    record_type: event.record_type.to_owned(),
+                    record_id: event.record_id,
+                    ip: ctx.ip.clone(),
+                    details: event.details,
+                    prev_hash: std::mem::take(&mut prev_hash),
+                    hash: String::new(),
+                };
+                record.hash = record.compute_hash();
+                prev_hash.clone_from(&record.hash);
+                record
+            })
+            .collect();
+        for chunk in records.chunks(rows_per_statement(10)) {
+            let sql = format!(
+                "INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, ip, details, prev_hash, hash) VALUES {}",
+                placeholders(chunk.len(), 10)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(r.seq)
+                    .bind(r.at)
+                    .bind(r.actor.clone())
+                    .bind(r.action.clone())
+                    .bind(r.record_type.clone())
+                    .bind(r.record_id.clone())
+                    .bind(r.ip.clone())
+                    .bind(r.details.to_string())
+                    .bind(r.prev_hash.clone())
+                    .bind(r.hash.clone());
+            }
+            q.execute(&mut *self).await?;
+        }
+        Ok(records)
     }
 });
 

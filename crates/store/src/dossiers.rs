@@ -6,6 +6,8 @@
 //! the resulting state here, where it is written with its event, audit record and outbox event in
 //! one transaction, guarded against a concurrent change by `updated_at`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -17,6 +19,7 @@ use uuid::Uuid;
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
 use crate::dossier_rollups::{RollupWrite, Which};
 use crate::outbox::OutboxWrite;
+use crate::rows::{placeholders, rows_per_statement};
 use crate::{Store, StoreError, StoreResult, in_write_tx, on_reader};
 
 /// A dossier as stored.
@@ -326,13 +329,16 @@ pub struct QueueFilter {
     pub limit: i64,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// Inserts used inside a dossier transaction on either engine.
 pub(crate) trait DossierWrite: AuditAppend + OutboxWrite + RollupWrite {
     async fn next_dossier_seq(&mut self, agency: &str, day: NaiveDate) -> StoreResult<i64>;
+    /// Codes for dossiers of `(agency, local day)`, in the order given, with one counter upsert per few hundred
+    /// distinct days instead of one per dossier (bulk history, grouped submissions).
+    async fn reserve_dossier_codes(&mut self, wanted: &[(&str, NaiveDate)]) -> StoreResult<Vec<String>>;
     async fn attach_document(
         &mut self,
         dossier_id: Uuid,
@@ -376,6 +382,50 @@ crate::impl_for_connections!(impl DossierWrite {
         .fetch_one(&mut *self)
         .await?;
         Ok(seq)
+    }
+
+    async fn reserve_dossier_codes(&mut self, wanted: &[(&str, NaiveDate)]) -> StoreResult<Vec<String>> {
+        // Codes are upper case; count under the same spelling so two spellings never share a code.
+        let keys: Vec<(String, NaiveDate)> = wanted.iter().map(|(agency, day)| (agency.trim().to_uppercase(), *day)).collect();
+        // How many codes each agency and day needs, in the order they come.
+        let mut needed: Vec<(&(String, NaiveDate), i64)> = Vec::new();
+        let mut index: HashMap<&(String, NaiveDate), usize> = HashMap::new();
+        for key in &keys {
+            match index.get(key) {
+                Some(&i) => needed[i].1 += 1,
+                None => {
+                    index.insert(key, needed.len());
+                    needed.push((key, 1));
+                }
+            }
+        }
+        // The last sequence of each day after adding its `n`; the row lock (PostgreSQL) or the single writer
+        // (SQLite) keeps the sequences gap-free.
+        let mut last: HashMap<(String, NaiveDate), i64> = HashMap::new();
+        for chunk in needed.chunks(rows_per_statement(3)) {
+            let sql = format!(
+                "INSERT INTO dossier_counters (agency_code, day, last_seq) VALUES {} \
+                 ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + excluded.last_seq \
+                 RETURNING agency_code, day, last_seq",
+                placeholders(chunk.len(), 3)
+            );
+            let mut q = sqlx::query_as::<_, (String, NaiveDate, i64)>(sqlx::AssertSqlSafe(sql));
+            for ((agency, day), n) in chunk {
+                q = q.bind(agency.clone()).bind(*day).bind(*n);
+            }
+            for (agency, day, seq) in q.fetch_all(&mut *self).await? {
+                last.insert((agency, day), seq);
+            }
+        }
+        let mut next: HashMap<&(String, NaiveDate), i64> =
+            needed.iter().map(|(key, n)| (*key, last.get(*key).copied().unwrap_or(*n) - n + 1)).collect();
+        let mut codes = Vec::with_capacity(keys.len());
+        for ((agency, _), key) in wanted.iter().zip(&keys) {
+            let seq = next.entry(key).or_insert(1);
+            codes.push(DossierCode::new(agency, key.1, *seq as u64)?.to_string());
+            *seq += 1;
+        }
+        Ok(codes)
     }
 
     async fn attach_document(
@@ -620,7 +670,7 @@ impl Store {
     }
 
     /// Write a new dossier with its documents, first event, key, audit and outbox records in one transaction.
-    async fn insert_dossier(
+    pub(crate) async fn insert_dossier(
         &self,
         ctx: &AuditContext,
         new: NewDossier,
@@ -710,27 +760,41 @@ impl Store {
             (code, reused)
         });
         // The row as written, without reading it back (a submission is the hottest write).
-        Ok(Dossier {
+        Ok(new.written(id, code.to_string(), received_at, now, reused))
+    }
+}
+
+impl NewDossier {
+    /// The dossier this submission became, as written with `id` and `code` at `now` (status 1, nothing decided).
+    pub(crate) fn written(
+        self,
+        id: Uuid,
+        code: String,
+        received_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        reused_documents: bool,
+    ) -> Dossier {
+        Dossier {
             id,
-            code: code.to_string(),
-            procedure_id: new.procedure_id,
-            procedure_code: new.procedure_code,
-            current_unit_code: new.unit_code.clone(),
-            unit_code: new.unit_code,
-            applicant_id: new.applicant_id,
-            applicant_name: new.applicant_name,
-            applicant_citizen_id: new.applicant_citizen_id,
-            applicant_kind: new.applicant_kind,
-            applicant_tax_code: new.applicant_tax_code,
-            applicant_contact: new.applicant_contact,
-            channel: new.channel,
-            status,
-            form_data: new.form_data,
-            state: DossierState { received_at, reused_documents: reused, ..Default::default() },
-            created_by: new.created_by,
+            code,
+            procedure_id: self.procedure_id,
+            procedure_code: self.procedure_code,
+            current_unit_code: self.unit_code.clone(),
+            unit_code: self.unit_code,
+            applicant_id: self.applicant_id,
+            applicant_name: self.applicant_name,
+            applicant_citizen_id: self.applicant_citizen_id,
+            applicant_kind: self.applicant_kind,
+            applicant_tax_code: self.applicant_tax_code,
+            applicant_contact: self.applicant_contact,
+            channel: self.channel,
+            status: DossierStatus::Submitted,
+            form_data: self.form_data,
+            state: DossierState { received_at, reused_documents, ..Default::default() },
+            created_by: self.created_by,
             updated_at: now,
-            has_documents: !new.documents.is_empty(),
-        })
+            has_documents: !self.documents.is_empty(),
+        }
     }
 }
 
@@ -747,7 +811,7 @@ impl DossierStore for Store {
         {
             return Ok(existing);
         }
-        let submitted = self.insert_dossier(ctx, new, received_at).await;
+        let submitted = self.insert_dossier_grouped(ctx, new, received_at).await;
         // A concurrent request with the same key (a double click) committed first and the key's
         // primary key refused this one: answer it like any retry, with the first dossier.
         if let (Err(StoreError::Conflict { .. }), Some((account, key))) = (&submitted, &key)
@@ -763,6 +827,7 @@ impl DossierStore for Store {
         in_write_tx!(self, tx => {
             tx.write_dossier_change(ctx, &before, &change).await?;
         });
+        self.cache.dossiers_changed();
         self.dossier(change.dossier_id).await?.ok_or(StoreError::NotFound)
     }
 

@@ -4,25 +4,17 @@
 //! the running tallies moved for all of them at once. Real dossiers never come this way: they go through
 //! `DossierStore::submit_dossier` and the workflow one by one (with their outbox events; history mails no one).
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
-use smartcity_domain::dossiers::{ApplicantKind, Channel, DossierCode, DossierStatus};
+use smartcity_domain::dossiers::{ApplicantKind, Channel, DossierStatus};
 use smartcity_domain::text::fold_vietnamese;
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
 use crate::dossier_rollups::{RollupWrite, Which};
-use crate::dossiers::DossierState;
+use crate::dossiers::{DossierState, DossierWrite};
+use crate::rows::{placeholders, rows_per_statement};
 use crate::{Store, StoreResult, in_write_tx};
-
-/// Rows per INSERT for a table of `columns` columns: about 1,000 bound values. SQLite finds a numbered
-/// parameter's name by walking a list (`sqlite3_bind_parameter_name`, which sqlx calls for each value), so binding
-/// costs grow with the square of the values per statement: 400 rows × 36 columns took a second per statement.
-fn rows_per_statement(columns: usize) -> usize {
-    (1000 / columns).max(1)
-}
 
 /// A file of a bulk-loaded dossier.
 #[derive(Debug, Clone)]
@@ -88,13 +80,6 @@ pub trait DossierBulkStore {
     ) -> StoreResult<u64>;
 }
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl DossierBulkStore for Store {
     async fn insert_dossiers_bulk(
         &self,
@@ -106,19 +91,6 @@ impl DossierBulkStore for Store {
             return Ok(0);
         }
         let now = crate::now();
-        // How many codes each agency and day needs, in the order the dossiers come.
-        let mut needed: Vec<((String, NaiveDate), i64)> = Vec::new();
-        let mut index: HashMap<(String, NaiveDate), usize> = HashMap::new();
-        for d in dossiers {
-            let key = (d.agency_code.trim().to_uppercase(), d.local_day);
-            match index.get(&key) {
-                Some(&i) => needed[i].1 += 1,
-                None => {
-                    index.insert(key.clone(), needed.len());
-                    needed.push((key, 1));
-                }
-            }
-        }
         let ids: Vec<Uuid> = dossiers.iter().map(|d| d.id).collect();
         let hashes: Vec<String> =
             blobs.iter().map(|(_, bytes)| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))).collect();
@@ -144,33 +116,8 @@ impl DossierBulkStore for Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            // Reserve each day's codes in one upsert per few hundred days: the last sequence after adding `n`.
-            let mut last: HashMap<(String, NaiveDate), i64> = HashMap::new();
-            for chunk in needed.chunks(rows_per_statement(3)) {
-                let sql = format!(
-                    "INSERT INTO dossier_counters (agency_code, day, last_seq) VALUES {} \
-                     ON CONFLICT (agency_code, day) DO UPDATE SET last_seq = dossier_counters.last_seq + excluded.last_seq \
-                     RETURNING agency_code, day, last_seq",
-                    placeholders(chunk.len(), 3)
-                );
-                let mut q = sqlx::query_as::<_, (String, NaiveDate, i64)>(sqlx::AssertSqlSafe(sql));
-                for ((agency, day), n) in chunk {
-                    q = q.bind(agency.clone()).bind(*day).bind(*n);
-                }
-                for (agency, day, seq) in q.fetch_all(&mut *tx).await? {
-                    last.insert((agency, day), seq);
-                }
-            }
-            let mut next: HashMap<(String, NaiveDate), i64> = needed
-                .iter()
-                .map(|(key, n)| (key.clone(), last.get(key).copied().unwrap_or(*n) - n + 1))
-                .collect();
-            let mut codes = Vec::with_capacity(dossiers.len());
-            for d in dossiers {
-                let seq = next.entry((d.agency_code.trim().to_uppercase(), d.local_day)).or_insert(1);
-                codes.push(DossierCode::new(&d.agency_code, d.local_day, *seq as u64)?.to_string());
-                *seq += 1;
-            }
+            let wanted: Vec<(&str, NaiveDate)> = dossiers.iter().map(|d| (d.agency_code.as_str(), d.local_day)).collect();
+            let codes = tx.reserve_dossier_codes(&wanted).await?;
 
             for (chunk, codes) in dossiers.chunks(rows_per_statement(36)).zip(codes.chunks(rows_per_statement(36))) {
                 let sql = format!(

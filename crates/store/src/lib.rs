@@ -32,8 +32,10 @@ mod read_cache;
 pub mod reports;
 pub mod reports_bulk;
 pub mod reports_handling;
+mod rows;
 pub mod sensing;
 pub mod sessions;
+pub mod submissions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transparency;
@@ -208,6 +210,8 @@ pub struct Store {
     pub(crate) db: Db,
     /// In-memory reads shared by every clone (`read_cache`): categories, the portal change counter.
     pub(crate) cache: std::sync::Arc<read_cache::ReadCache>,
+    /// Dossier submissions waiting to be written in a group (`submissions`), shared by every clone.
+    pub(crate) submissions: std::sync::Arc<submissions::SubmissionQueue>,
 }
 
 #[derive(Clone)]
@@ -312,7 +316,11 @@ impl Store {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Store { db: Db::Sqlite { writer, reader }, cache: read_cache::ReadCache::new() })
+        Ok(Store {
+            db: Db::Sqlite { writer, reader },
+            cache: read_cache::ReadCache::new(),
+            submissions: Default::default(),
+        })
     }
 
     /// Connect to PostgreSQL; `schema`, when given, becomes the `search_path` (used by tests so
@@ -327,7 +335,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new() })
+        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new(), submissions: Default::default() })
     }
 
     /// Open whatever `url` names: `postgres://…` / `postgresql://…`, or `sqlite://path` / a path.
@@ -353,6 +361,14 @@ impl Store {
     /// either; caches keyed on it must also expire by age.
     pub fn report_generation(&self) -> u64 {
         self.cache.report_generation()
+    }
+
+    /// A number that changes whenever this process changes an existing dossier (a workflow step, a payment that
+    /// moves its status): a public view of a dossier read at one value is current while the value has not moved.
+    /// New dossiers do not move it (nothing could have shown them before); other processes' writes do not either,
+    /// so caches keyed on it must also expire by age.
+    pub fn dossier_generation(&self) -> u64 {
+        self.cache.dossier_generation()
     }
 
     /// The engine behind this store.

@@ -7,11 +7,14 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::rows::{placeholders, rows_per_statement};
 use crate::{Store, StoreResult, impl_for_connections, in_write_tx, on_reader};
 
 /// Writes an outbox event inside the caller's transaction.
 pub(crate) trait OutboxWrite {
     async fn enqueue(&mut self, topic: &str, payload: &Value) -> StoreResult<()>;
+    /// Several events in multi-row statements, in order (grouped submissions).
+    async fn enqueue_many(&mut self, events: &[(&str, Value)]) -> StoreResult<()>;
 }
 
 impl_for_connections!(impl OutboxWrite {
@@ -23,6 +26,22 @@ impl_for_connections!(impl OutboxWrite {
             .bind(crate::now())
             .execute(&mut *self)
             .await?;
+        Ok(())
+    }
+
+    async fn enqueue_many(&mut self, events: &[(&str, Value)]) -> StoreResult<()> {
+        let now = crate::now();
+        for chunk in events.chunks(rows_per_statement(6)) {
+            let sql = format!(
+                "INSERT INTO outbox (id, topic, payload, created_at, delivered_at, attempts) VALUES {}",
+                placeholders(chunk.len(), 6)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (topic, payload) in chunk {
+                q = q.bind(Uuid::now_v7()).bind(*topic).bind(payload.to_string()).bind(now).bind(None::<DateTime<Utc>>).bind(0_i64);
+            }
+            q.execute(&mut *self).await?;
+        }
         Ok(())
     }
 });

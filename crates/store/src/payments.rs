@@ -909,6 +909,9 @@ impl PaymentStore for Store {
                 }
             }
         });
+        if settlement.dossier_change.is_some() {
+            self.cache.dossiers_changed();
+        }
         match outcome {
             Some(done) => Ok(done),
             None => {
@@ -951,6 +954,9 @@ impl PaymentStore for Store {
             }
             (payment, issued)
         });
+        if dossier_change.is_some() {
+            self.cache.dossiers_changed();
+        }
         Ok(done)
     }
 

@@ -1,5 +1,5 @@
 //! What the store keeps in memory between requests: the report categories (17 rows read by every Open311 answer
-//! and report page), and counters of report and portal changes that the web layer's caches check.
+//! and report page), and counters of report, dossier and portal changes that the web layer's caches check.
 //!
 //! Every write through this [`crate::Store`] updates the cache in the same call, so this process never serves a
 //! stale copy after its own write. Another process writing the same database (the CLI, a second `serve`) is seen
@@ -30,6 +30,8 @@ pub(crate) struct ReadCache {
     portal_changes: AtomicU64,
     /// Bumped by every change of an existing report row and by every category write (names show on reports).
     report_changes: AtomicU64,
+    /// Bumped by every change of an existing dossier row (a workflow step, a payment that moves its status).
+    dossier_changes: AtomicU64,
 }
 
 impl ReadCache {
@@ -73,6 +75,14 @@ impl ReadCache {
         self.report_changes.fetch_add(1, Ordering::AcqRel);
     }
 
+    pub(crate) fn dossier_generation(&self) -> u64 {
+        self.dossier_changes.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn dossiers_changed(&self) {
+        self.dossier_changes.fetch_add(1, Ordering::AcqRel);
+    }
+
     pub(crate) fn portal_generation(&self) -> u64 {
         self.portal_changes.load(Ordering::Acquire)
     }
@@ -85,5 +95,6 @@ impl ReadCache {
     pub(crate) fn everything_changed(&self) {
         self.categories_changed();
         self.portal_changed();
+        self.dossiers_changed();
     }
 }

@@ -287,6 +287,9 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Applicant's ID number or e-card code",
     ),
     ("dossiers.catalogue", "Thủ tục hành chính", "Administrative procedures"),
+    ("dossiers.received_how", "Hình thức tiếp nhận", "How the dossier arrived"),
+    ("dossiers.received_in_person", "Trực tiếp tại bộ phận một cửa", "In person at the one-stop desk"),
+    ("dossiers.received_by_post", "Qua dịch vụ bưu chính công ích", "By public postal service"),
     ("dossiers.channel", "Hình thức nộp", "Channel"),
     ("dossiers.code", "Mã hồ sơ", "Dossier code"),
     ("dossiers.comment", "Góp ý", "Comment"),
@@ -931,7 +934,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("portal.from_wards", "Tin từ các phường, xã", "News from the wards and communes"),
     ("portal.headline_en", "Tiêu đề (tiếng Anh)", "Headline (English)"),
     ("portal.headline_vi", "Tiêu đề (tiếng Việt)", "Headline (Vietnamese)"),
-    ("portal.image", "Ảnh minh hoạ (JPEG, PNG, WebP, tối đa 5 MB)", "Illustration (JPEG, PNG, WebP, at most 5 MB)"),
+    (
+        "portal.image",
+        "Ảnh minh hoạ (JPEG, PNG, WebP, tối đa 10 MB; được thu về 1600 px)",
+        "Illustration (JPEG, PNG, WebP, at most 10 MB; scaled down to 1600 px)",
+    ),
     (
         "portal.index_intro",
         "Mỗi đơn vị có trang thông tin điện tử riêng trên cùng một nền tảng: thành phố, các phường, xã và các sở, ngành.",

@@ -6,6 +6,7 @@
 //! capability's handler.
 
 pub mod audit;
+pub mod cache;
 pub mod dossiers;
 pub mod error;
 pub mod i18n;
@@ -84,6 +85,8 @@ pub struct AppState {
     pub home_pages: Arc<portal::home_cache::HomePageCache>,
     /// Rendered Open311 single-request documents (`reports::open311_cache`).
     pub open311_requests: Arc<reports::open311_cache::RequestCache>,
+    /// Public views of dossiers by code (`dossiers::api::lookup_view`), which citizens and partners poll.
+    pub dossier_lookups: Arc<dossiers::api::LookupCache>,
 }
 
 impl AppState {
@@ -98,6 +101,7 @@ impl AppState {
             sensing: Arc::new(sensing::SensingRuntime::default()),
             home_pages: Arc::new(portal::home_cache::HomePageCache::default()),
             open311_requests: Arc::new(reports::open311_cache::RequestCache::default()),
+            dossier_lookups: Arc::new(dossiers::api::lookup_cache()),
         }
     }
 

@@ -1,10 +1,10 @@
 // Service worker of the reporting app (/phan-anh): pages network-first with the cached copy
 // offline, static assets and ward outlines cache-first. Drafts themselves live in IndexedDB and
-// are sent by /static/reports.js, one idempotency key per draft.
+// are sent by /static/reports.js, one idempotency key per draft. A new CACHE name drops the old shell.
 "use strict";
-var CACHE = "phan-anh-v1";
+var CACHE = "phan-anh-v2";
 var SHELL = [
-  "/phan-anh", "/static/app.css", "/static/app.js", "/static/htmx.min.js", "/static/reports.js",
+  "/phan-anh", "/static/app.css", "/static/app.js", "/static/htmx.min.js", "/static/maps.js", "/static/reports.js",
   "/static/leaflet.js", "/static/leaflet.css", "/static/leaflet-marker-icon.png",
   "/static/leaflet-marker-icon-2x.png", "/static/leaflet-marker-shadow.png", "/phan-anh/ranh-gioi.geojson"
 ];

@@ -3,24 +3,8 @@
 // (coordinates and the address can be typed; the list under the map is server-rendered).
 (function () {
   "use strict";
-  var HUE = [16.4637, 107.5909];
-
-  function baseMap(el) {
-    var map = L.map(el, { scrollWheelZoom: false }).setView(HUE, 13);
-    L.Icon.Default.prototype.options.imagePath = "/static/leaflet-";
-    var tiles = el.getAttribute("data-tiles") || (el.closest("form") && el.closest("form").getAttribute("data-tiles"));
-    if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
-    }
-    // Ward outlines from the platform itself: the map is usable with no tile server at all.
-    fetch("/phan-anh/ranh-gioi.geojson").then(function (r) { return r.json(); }).then(function (data) {
-      L.geoJSON(data, {
-        style: { color: "#5b2a86", weight: 1, fillOpacity: 0.04 },
-        onEachFeature: function (f, layer) { layer.bindTooltip(String(f.properties.name)); }
-      }).addTo(map);
-    }).catch(function () {});
-    return map;
-  }
+  var HUE = window.SmartCityMap.HUE;
+  var baseMap = function (el) { return window.SmartCityMap.base(el); };
 
   // ---- reporting page ---------------------------------------------------------------------------------------------
   var form = document.getElementById("report-form");

@@ -12,7 +12,7 @@ use smartcity_store::identity::{Account, IdentityStore};
 use smartcity_store::outbox::OutboxStore;
 use smartcity_store::procedures::{Procedure, ProcedureStore};
 use smartcity_store::testing::fresh_store;
-use smartcity_store::{AuditContext, AuditStore, Store, StoreError};
+use smartcity_store::{AuditContext, AuditStore, DossierRollupStore, Store, StoreError};
 use uuid::Uuid;
 
 use crate::{
@@ -259,6 +259,81 @@ async fn twenty_concurrent_submissions_get_distinct_gap_free_codes() {
     assert_eq!(rows_in(&store, "dossier_documents").await, 20);
     assert_eq!(rows_in(&store, "outbox").await, 20);
     assert_eq!(store.verify_audit().await.unwrap().map(|n| n > 20), Ok(true));
+}
+
+/// Many submissions at once are written in groups (`smartcity_store::submissions`): each must still get exactly
+/// what a lone submission gets — its own code, documents, personal-store copies, event, audit record with its
+/// actor, outbox event and tallies — and a bad one among them (a key already used) must not fail the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowd_of_submissions_is_written_as_if_each_came_alone() {
+    let store = fresh_store().await;
+    let (procedure, an, officer) = setup(&store).await;
+    let mai = register_mai(&store).await;
+    let mut first = online_dossier(&procedure, &an, monday());
+    first.idempotency_key = Some("taken".to_owned());
+    let first = store.submit_dossier(&admin(), first, morning_of(monday())).await.unwrap();
+
+    let mut tasks = Vec::new();
+    for i in 0..150_usize {
+        let store = store.store();
+        let mut new = match i % 3 {
+            0 => counter_dossier(&procedure, "H57.19789", "19789", monday()),
+            1 => online_dossier(&procedure, &an, monday()),
+            _ => online_dossier(&procedure, &mai, monday()),
+        };
+        // Two files each; every tenth dossier shares its second file's content with the others.
+        let shared = if i % 10 == 0 { b"%PDF-1.7 the same scan".to_vec() } else { format!("scan {i} b").into_bytes() };
+        new.documents = vec![
+            upload("doc1", &format!("to-khai-{i}.pdf"), format!("scan {i} a").as_bytes()),
+            upload("doc2", &format!("giay-chung-sinh-{i}.pdf"), &shared),
+        ];
+        if i == 76 {
+            new.idempotency_key = Some("taken".to_owned());
+        }
+        let actor = if i % 3 == 0 { AuditContext::account(officer.id, None) } else { admin() };
+        tasks.push(tokio::spawn(async move { (i, store.submit_dossier(&actor, new, morning_of(monday())).await) }));
+    }
+    let mut ward = Vec::new();
+    let mut other = Vec::new();
+    for task in tasks {
+        let (i, dossier) = task.await.unwrap();
+        let dossier = dossier.unwrap();
+        if i == 76 {
+            assert_eq!(dossier.id, first.id, "a used key answers with its first dossier");
+            continue;
+        }
+        assert_eq!(dossier.status, DossierStatus::Submitted);
+        assert_eq!(store.dossier(dossier.id).await.unwrap().unwrap().code, dossier.code);
+        let documents = store.dossier_documents(dossier.id).await.unwrap();
+        let names: Vec<_> = documents.iter().map(|d| d.file_name.as_str()).collect();
+        assert!(names.contains(&format!("to-khai-{i}.pdf").as_str()), "{names:?}");
+        assert_eq!(documents.len(), 2);
+        assert_eq!(store.dossier_events(dossier.id).await.unwrap().len(), 1);
+        if dossier.unit_code == "19753" { ward.push(sequence(&dossier)) } else { other.push(sequence(&dossier)) }
+    }
+
+    ward.sort_unstable();
+    other.sort_unstable();
+    assert_eq!(ward, (2..=100).collect::<Vec<_>>(), "the first dossier took 0001; no gap, no repeat");
+    assert_eq!(other, (1..=50).collect::<Vec<_>>());
+    assert_eq!(rows_in(&store, "dossiers").await, 150);
+    assert_eq!(rows_in(&store, "dossier_documents").await, 298);
+    assert_eq!(rows_in(&store, "blobs").await, 149 + 134 + 1, "each content once");
+    assert_eq!(rows_in(&store, "outbox").await, 150);
+    assert_eq!(rows_in(&store, "idempotency_keys").await, 1);
+    // Online applicants keep their uploads: An's first dossier had none, then 49 new dossiers (the 50th was the
+    // retry) × 2 files; Mai's 50 dossiers × 2 files.
+    assert_eq!(store.personal_documents(an.id).await.unwrap().len(), 98);
+    assert_eq!(store.personal_documents(mai.id).await.unwrap().len(), 100);
+
+    let trail = audit_trail(&store).await;
+    let submitted: Vec<_> = trail.iter().filter(|r| r.action == "dossier.submitted").collect();
+    assert_eq!(submitted.len(), 150);
+    let by_officer = submitted.iter().filter(|r| r.actor == Some(officer.id.to_string())).count();
+    assert_eq!(by_officer, 50, "each record names its own actor");
+    assert_eq!(store.verify_audit().await.unwrap().map(|n| n as usize >= trail.len()), Ok(true));
+    let recomputed = store.recomputed_dossier_rollups().await.unwrap();
+    assert_eq!(store.stored_dossier_rollups().await.unwrap(), recomputed);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! `dossiers` JSON API: the catalogue, submission, actions, the public lookup, the QĐ 766
 //! indices and the working-day calendar, so partner systems compute the same dates.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -238,8 +240,9 @@ pub async fn submit(
     let ctx = AuditContext::account(user.id(), ip);
     let dossier = match input.applicant.clone() {
         Some(scanned) => {
+            let channel = submit::desk_channel(input.channel.as_deref())?;
             let (applicant, officer) = super::pages::counter_applicant(&state, &user, &scanned).await?;
-            submit::submit(&state, &ctx, &procedure, applicant, Channel::Counter, Some(officer), input).await?
+            submit::submit(&state, &ctx, &procedure, applicant, channel, Some(officer), input).await?
         }
         None => {
             submit::submit(
@@ -335,8 +338,26 @@ pub struct LookupView {
     pub unit_code: String,
 }
 
-/// The public view of a dossier: one indexed query (`DossierStore::dossier_lookup`), nothing else.
-pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> {
+/// Public views by code, kept while no dossier has changed in this process (`Store::dossier_generation`) and for
+/// [`LOOKUP_TTL`] at most, so a status set by another process shows within a second.
+pub type LookupCache = crate::cache::GenerationCache<String, Arc<LookupView>>;
+
+/// How long a public view is served without reading the dossier again, at most.
+pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The cache of public views `AppState` starts with (at most 20,000 codes).
+pub fn lookup_cache() -> LookupCache {
+    LookupCache::new(LOOKUP_TTL, 20_000)
+}
+
+/// The public view of a dossier: one indexed query (`DossierStore::dossier_lookup`), nothing else — or none while
+/// `state.dossier_lookups` holds a current copy. Unknown codes are not kept: a code is unknown only until its
+/// dossier is written.
+pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<Arc<LookupView>> {
+    let generation = state.store.dossier_generation();
+    if let Some(view) = state.dossier_lookups.get(&code.to_owned(), generation) {
+        return Ok(view);
+    }
     let dossier = state.store.dossier_lookup(code).await?.ok_or_else(|| {
         AppError::new(
             "dossier_not_found",
@@ -345,7 +366,7 @@ pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> 
             "No dossier has this code. Check the code on your receipt (form 01).",
         )
     })?;
-    Ok(LookupView {
+    let view = Arc::new(LookupView {
         code: dossier.code,
         procedure_name_vi: dossier.procedure_name_vi,
         procedure_name_en: dossier.procedure_name_en,
@@ -358,7 +379,9 @@ pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> 
         current_step_vi: dossier.current_step.as_ref().map(|s| s.name_vi.clone()),
         current_step_en: dossier.current_step.map(|s| s.name_en),
         unit_code: dossier.unit_code,
-    })
+    });
+    state.dossier_lookups.put(code.to_owned(), generation, Arc::clone(&view));
+    Ok(view)
 }
 
 /// Public follow-up of a dossier by code (status, due date, current step; initials only).
@@ -366,7 +389,7 @@ pub async fn lookup_view(state: &AppState, code: &str) -> AppResult<LookupView> 
     params(("code" = String, Path, description = "Dossier code from form 01")),
     responses((status = 200, description = "Public status", body = LookupView),
               (status = 404, description = "No such dossier", body = ApiErrorBody)))]
-pub async fn lookup(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<LookupView>> {
+pub async fn lookup(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<Arc<LookupView>>> {
     Ok(Json(lookup_view(&state, &code).await?))
 }
 

@@ -101,6 +101,8 @@ struct SubmitPage {
     unit_code: String,
     counter: bool,
     applicant: String,
+    /// Counter form: `counter` or `post`, as last chosen.
+    channel: String,
 }
 
 impl SubmitPage {
@@ -132,6 +134,7 @@ async fn submit_page(
         unit_code: String::new(),
         counter,
         applicant: String::new(),
+        channel: String::new(),
     })
 }
 
@@ -161,6 +164,7 @@ async fn resubmit(
     page.values = input.form;
     page.unit_code = input.unit_code.unwrap_or_default();
     page.applicant = input.applicant.unwrap_or_default();
+    page.channel = input.channel.unwrap_or_default();
     if let Some(key) = input.idempotency_key {
         page.idempotency_key = key;
     }
@@ -257,9 +261,11 @@ pub async fn counter_submit(
         unit_code: input.unit_code.clone(),
         idempotency_key: input.idempotency_key.clone(),
         applicant: input.applicant.clone(),
+        channel: input.channel.clone(),
         ..Default::default()
     };
     let result = async {
+        let channel = submit::desk_channel(input.channel.as_deref())?;
         let (applicant, officer) =
             counter_applicant(&state, &user, input.applicant.as_deref().unwrap_or_default()).await?;
         let dossier = submit::submit(
@@ -267,7 +273,7 @@ pub async fn counter_submit(
             &AuditContext::account(user.id(), ip.clone()),
             &p,
             applicant,
-            Channel::Counter,
+            channel,
             Some(officer),
             input,
         )
@@ -582,7 +588,7 @@ pub async fn mine(State(state): State<AppState>, ctx: PageContext, user: Current
 struct LookupPage {
     ctx: PageContext,
     code: String,
-    found: Option<LookupView>,
+    found: Option<std::sync::Arc<LookupView>>,
     error: Option<String>,
 }
 

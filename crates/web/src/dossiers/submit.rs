@@ -83,6 +83,8 @@ pub struct SubmissionInput {
     pub idempotency_key: Option<String>,
     /// Counter only: ID number or scanned e-card of the applicant.
     pub applicant: Option<String>,
+    /// Counter only: `counter` (in person, the default) or `post` (arrived by the public postal service).
+    pub channel: Option<String>,
 }
 
 /// Read a multipart submission: `form.<field>` text fields, `doc.<key>` files, `reuse.<key>`
@@ -131,6 +133,7 @@ pub async fn read_multipart(mut multipart: Multipart) -> AppResult<SubmissionInp
                     "unit_code" => input.unit_code = Some(text),
                     "idempotency_key" => input.idempotency_key = Some(text),
                     "applicant" => input.applicant = Some(text),
+                    "channel" => input.channel = Some(text),
                     _ => {}
                 }
             }
@@ -154,6 +157,7 @@ pub fn read_json(body: &Value) -> AppResult<(String, SubmissionInput)> {
         unit_code: body.get("unit_code").and_then(Value::as_str).map(str::to_owned),
         form: smartcity_domain::procedures::form_values_from_json(body.get("form").unwrap_or(&Value::Null)),
         applicant: body.get("applicant").and_then(Value::as_str).map(str::to_owned),
+        channel: body.get("channel").and_then(Value::as_str).map(str::to_owned),
         ..Default::default()
     };
     for doc in body.get("documents").and_then(Value::as_array).into_iter().flatten() {
@@ -207,6 +211,21 @@ async fn handling_unit(state: &AppState, procedure: &Procedure, chosen: Option<&
             }
             Ok(unit.code.to_string())
         }
+    }
+}
+
+/// How a dossier entered by a reception officer reached the desk: in person (the default) or by the public postal
+/// service (bưu chính công ích, KenhThucHien = 3 on the national portal); the officer digitises both.
+pub fn desk_channel(given: Option<&str>) -> AppResult<Channel> {
+    match given.map(str::trim).filter(|c| !c.is_empty()) {
+        None | Some("counter") => Ok(Channel::Counter),
+        Some("post") => Ok(Channel::Post),
+        Some(_) => Err(AppError::invalid_field(
+            "channel",
+            "channel_invalid",
+            "Hình thức tiếp nhận phải là trực tiếp (counter) hoặc qua bưu chính công ích (post).",
+            "The channel must be in person (counter) or by public postal service (post).",
+        )),
     }
 }
 
@@ -324,6 +343,15 @@ mod tests {
         assert_eq!(sniff_content_type(b"MZ\x90\x00 pretend.pdf"), None);
         assert!(check_file("Tờ khai", "Form", "virus.pdf", b"MZ\x90\x00").is_err());
         assert_eq!(check_file("Tờ khai", "Form", "scan.bin", b"%PDF-1.4").ok(), Some("application/pdf"));
+    }
+
+    #[test]
+    fn the_desk_takes_dossiers_in_person_or_by_post_only() {
+        assert_eq!(desk_channel(None).ok(), Some(Channel::Counter));
+        assert_eq!(desk_channel(Some(" post ")).ok(), Some(Channel::Post));
+        assert_eq!(desk_channel(Some("counter")).ok(), Some(Channel::Counter));
+        assert!(desk_channel(Some("online")).is_err(), "online is the citizen's own channel");
+        assert!(desk_channel(Some("fax")).is_err());
     }
 
     #[test]

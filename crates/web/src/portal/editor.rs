@@ -21,6 +21,7 @@ use smartcity_domain::portal::{
 use smartcity_domain::text::{clean_line, nfc};
 use smartcity_domain::units::UnitCode;
 use smartcity_protocols::html::sanitise_article_html;
+use smartcity_protocols::images::PhotoLimits;
 use smartcity_store::portal::{
     Article, ArticleDraft, EventFacts, MenuItem, NewFile, PROPOSAL_ACCEPTED, PROPOSAL_NONE, PROPOSAL_PROPOSED,
     PlaceFacts, PortalStore, SiteEdit, SiteSettings,
@@ -29,14 +30,16 @@ use smartcity_store::{AuditContext, IdentityStore, StoreError, UnitStore};
 
 use super::{parse_id, site_of_unit};
 use crate::AppState;
-use crate::dossiers::submit::sniff_content_type;
 use crate::error::{AppError, AppResult};
 use crate::shell::auth::{ClientIp, CurrentUser};
 use crate::shell::extract::{AppForm, AppQuery};
 use crate::shell::page::{PageContext, redirect, render, render_with_status};
 
-/// Largest illustration accepted.
-const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+/// Largest illustration accepted (a phone camera's photo).
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// An illustration is kept at most this wide or high: wider than any column the portal shows, and a tenth of a
+/// camera original's weight, so a ward home page stays light on a phone.
+const ILLUSTRATION_MAX_SIDE: u32 = 1600;
 /// Largest PDF of a legal document.
 const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
 
@@ -271,7 +274,8 @@ fn parse_day(field: &'static str, raw: &str) -> AppResult<Option<NaiveDate>> {
 /// A multipart article form: text fields and the optional `image` and `attachment` files.
 struct ArticleInput {
     values: FormValues,
-    image: Option<Vec<u8>>,
+    /// The illustration as it will be stored (already re-encoded), or why it was refused.
+    image: Option<AppResult<NewFile>>,
     attachment: Option<Vec<u8>>,
 }
 
@@ -292,7 +296,7 @@ async fn read_article_form(mut multipart: Multipart) -> AppResult<ArticleInput> 
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !bytes.is_empty() {
                     if name == "image" {
-                        input.image = Some(bytes.to_vec());
+                        input.image = Some(clean_illustration(bytes.to_vec()).await);
                     } else {
                         input.attachment = Some(bytes.to_vec());
                     }
@@ -307,25 +311,21 @@ async fn read_article_form(mut multipart: Multipart) -> AppResult<ArticleInput> 
     Ok(input)
 }
 
-/// Checks an illustration: JPEG, PNG or WebP by content, at most 5 MB. Stored as sent (content-addressed);
-/// re-encoding to a smaller size is left for later (see ARCHITECTURE.md).
-fn check_image(bytes: Vec<u8>) -> AppResult<NewFile> {
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(AppError::invalid_field(
-            "image",
-            "image_too_large",
-            "Ảnh lớn hơn 5 MB; hãy giảm kích thước ảnh rồi tải lên lại.",
-            "The image is larger than 5 MB; make it smaller and upload it again.",
-        ));
-    }
-    match sniff_content_type(&bytes) {
-        Some(t @ ("image/jpeg" | "image/png" | "image/webp")) => Ok(NewFile { content_type: t.to_owned(), bytes }),
-        _ => Err(AppError::invalid_field(
-            "image",
-            "image_type_not_allowed",
-            "Ảnh phải là JPEG, PNG hoặc WebP (kiểm tra theo nội dung tệp).",
-            "The image must be a JPEG, PNG or WebP (checked by its content).",
-        )),
+/// Makes an illustration safe and light: JPEG, PNG or WebP by content, at most 10 MB, decoded, turned upright,
+/// shrunk to [`ILLUSTRATION_MAX_SIDE`] and re-encoded as JPEG without metadata (a camera's GPS position and serial
+/// number must not reach the public site).
+async fn clean_illustration(bytes: Vec<u8>) -> AppResult<NewFile> {
+    let limits =
+        PhotoLimits { max_bytes: MAX_IMAGE_BYTES, output_max_side: ILLUSTRATION_MAX_SIDE, ..PhotoLimits::default() };
+    match crate::shell::clean_image(bytes, limits).await {
+        Ok(photo) => Ok(NewFile { content_type: photo.content_type.to_owned(), bytes: photo.bytes }),
+        Err(e) if e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let mut err = e.with_field("image");
+            err.vi = format!("Ảnh minh hoạ: {}", err.vi);
+            err.en = format!("Illustration: {}", err.en);
+            Err(err)
+        }
     }
 }
 
@@ -415,7 +415,7 @@ fn draft_from(unit: &UnitCode, kind: ArticleKind, input: ArticleInput) -> AppRes
     } else {
         None
     };
-    let image = input.image.map(check_image).transpose()?;
+    let image = input.image.transpose()?;
     let attachment = input.attachment.map(check_pdf).transpose()?;
     let page_key = if kind == ArticleKind::Page { clean_line(v.get("page_key")) } else { String::new() };
     let removed = body_vi.removed || body_en.removed;

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::error::{AppError, AppResult};
 
 /// Largest upload of the article form (an illustration and a PDF).
-pub const MAX_ARTICLE_UPLOAD_BYTES: usize = 12 * 1024 * 1024;
+pub const MAX_ARTICLE_UPLOAD_BYTES: usize = editor::MAX_IMAGE_BYTES + 10 * 1024 * 1024;
 
 /// Routes of the portal capability.
 pub fn router() -> Router<AppState> {

@@ -335,6 +335,8 @@ struct ArticlePage {
     section_href: String,
     canonical: String,
     about: bool,
+    /// Tile server of the place map (empty: ward outlines only).
+    tiles_url: String,
 }
 
 /// The public article `id` as the site `site` may show it: its own, a syndicated city article on a ward, or an
@@ -372,7 +374,16 @@ pub async fn article(
         None => item.href.clone(),
     };
     let section_href = format!("{base}/{}", section_of(a.kind));
-    Ok(render(&ArticlePage { ctx, chrome, item, section_href, canonical, about: a.kind == ArticleKind::Page }))
+    let tiles_url = state.config.map_tiles_url.clone();
+    Ok(render(&ArticlePage {
+        ctx,
+        chrome,
+        item,
+        section_href,
+        canonical,
+        about: a.kind == ArticleKind::Page,
+        tiles_url,
+    }))
 }
 
 #[derive(Template)]
@@ -469,7 +480,8 @@ pub async fn about(
     };
     let canonical = item.href.clone();
     let section_href = format!("{base}/");
-    Ok(render(&ArticlePage { ctx, chrome, item, section_href, canonical, about: true }))
+    let tiles_url = state.config.map_tiles_url.clone();
+    Ok(render(&ArticlePage { ctx, chrome, item, section_href, canonical, about: true, tiles_url }))
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ use smartcity_domain::reports::{
     allowed_roles, authorize, due_at, due_date, propose_unit, transition,
 };
 use smartcity_domain::units::UnitCode;
-use smartcity_protocols::images::{PhotoLimits, sanitize_photo};
+use smartcity_protocols::images::PhotoLimits;
 use smartcity_store::reports::{NewPhoto, NewReportEvent, Report, ReportCategory, ReportChange, ReportStore};
 use smartcity_store::{AuditContext, IdentityStore, ReportHandlingStore, StoreError, UnitStore};
 use uuid::Uuid;
@@ -141,12 +141,11 @@ pub fn parse_new_due(text: &str) -> AppResult<DateTime<Utc>> {
 /// off the async threads. Errors name the file.
 pub async fn clean_photo(file_name: &str, bytes: Vec<u8>) -> AppResult<NewPhoto> {
     let limits = PhotoLimits { max_bytes: MAX_PHOTO_BYTES, ..PhotoLimits::default() };
-    let clean =
-        tokio::task::spawn_blocking(move || sanitize_photo(&bytes, &limits)).await.map_err(AppError::internal)?;
-    match clean {
+    match crate::shell::clean_image(bytes, limits).await {
         Ok(photo) => Ok(NewPhoto { content_type: photo.content_type.to_owned(), bytes: photo.bytes }),
+        Err(e) if e.status.is_server_error() => Err(e),
         Err(e) => {
-            let mut err = AppError::from(e).with_field("photos");
+            let mut err = e.with_field("photos");
             err.vi = format!("Ảnh “{file_name}”: {}", err.vi);
             err.en = format!("Photo “{file_name}”: {}", err.en);
             Err(err)

@@ -23,6 +23,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("leaflet-layers.png", "image/png", include_bytes!("../../static/leaflet-layers.png")),
     ("leaflet-layers-2x.png", "image/png", include_bytes!("../../static/leaflet-layers-2x.png")),
     ("reports.js", "text/javascript; charset=utf-8", include_bytes!("../../static/reports.js")),
+    // The base map every map page shares (tiles when configured, ward outlines always), and place pins.
+    ("maps.js", "text/javascript; charset=utf-8", include_bytes!("../../static/maps.js")),
 ];
 
 /// `GET /static/{name}`.

@@ -288,6 +288,45 @@ async fn the_public_lookup_shows_progress_but_no_identity() {
     assert_eq!(app.get("/api/v1/lookup/H57.19753-260101-9999", None).await.status, StatusCode::NOT_FOUND);
 }
 
+/// Papers that arrive by the public postal service are digitised by the reception officer like counter papers, and
+/// the dossier keeps its channel (QĐ 766 reports postal submissions apart).
+#[tokio::test]
+async fn the_desk_records_a_dossier_that_arrived_by_post() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let mut body = submission();
+    body["applicant"] = json!("046090001234");
+    body["channel"] = json!("post");
+    let r = app.post_json("/api/v1/dossiers", Some(&c.reception), body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["channel"], "post");
+
+    body["channel"] = json!("online");
+    let refused = app.post_json("/api/v1/dossiers", Some(&c.reception), body.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.json()["field"], "channel");
+    assert!(refused.body.contains("bưu chính") && refused.body.contains("postal"), "{}", refused.body);
+
+    let form = app.get(&format!("/desk/dossiers/new/{BIRTH}"), Some(&c.reception)).await;
+    assert!(form.body.contains(r#"name="channel" value="post""#), "the desk form offers the postal channel");
+}
+
+/// The public view is kept in memory for pollers; a workflow step must still show on the very next poll.
+#[tokio::test]
+async fn the_public_lookup_shows_a_step_on_the_next_poll() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen, "k").await.json()["code"].as_str().unwrap().to_owned();
+    let url = format!("/api/v1/lookup/{code}");
+    for _ in 0..3 {
+        assert_eq!(app.get(&url, None).await.json()["status_code"], 1, "new, read again from the kept copy");
+    }
+    act(&app, &c.reception, &code, json!({"action": "accept"})).await;
+    assert_eq!(app.get(&url, None).await.json()["status_code"], 2);
+    let page = app.get(&format!("/lookup?code={code}"), None).await;
+    assert!(page.body.contains("Được tiếp nhận"));
+}
+
 #[tokio::test]
 async fn the_applicant_is_notified_through_the_mail_outbox() {
     let app = TestApp::new().await;

@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use smartcity_domain::identity::Role;
+use smartcity_store::{DossierStore, PortalStore};
 
 use crate::app::{Session, TestApp, WARD_A, WARD_B};
 
@@ -244,6 +245,45 @@ async fn scripts_are_stripped_on_save_and_revisions_compare() {
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// A camera original is too heavy for a phone and carries the camera's metadata: the portal keeps a re-encoded
+/// JPEG no wider than 1600 px, and says clearly when a file is not an image.
+#[tokio::test]
+async fn an_illustration_is_kept_as_a_light_jpeg() {
+    use image::ImageEncoder;
+    let n = newsroom().await;
+    let wide = image::RgbImage::from_fn(3200, 1000, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(wide.as_raw(), 3200, 1000, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    let r = post_multipart(
+        &n.app,
+        &format!("/bien-tap/don-vi/{WARD_A}/moi"),
+        &n.editor,
+        &[("kind", "news"), ("title_vi", "Cầu Trường Tiền"), ("body_vi", "<p>Ảnh</p>")],
+        &[("image", "cau-truong-tien.png", &png)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id: uuid::Uuid = article_id(r.location().unwrap()).parse().unwrap();
+    let article = n.app.store.article(id).await.unwrap().unwrap();
+    let (content_type, bytes) = n.app.store.blob(&article.image_sha256.unwrap()).await.unwrap().unwrap();
+    assert_eq!(content_type, "image/jpeg");
+    let kept = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((kept.width(), kept.height()), (1600, 500), "shrunk to 1600 px, proportions kept");
+
+    let refused = post_multipart(
+        &n.app,
+        &format!("/bien-tap/don-vi/{WARD_A}/moi"),
+        &n.editor,
+        &[("kind", "news"), ("title_vi", "Không phải ảnh")],
+        &[("image", "a.jpg", b"MZ not an image at all")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Ảnh minh hoạ"), "{}", refused.body);
 }
 
 #[tokio::test]
