@@ -74,7 +74,7 @@ test('a tourist at 360 px searches "lang tu duc" and finds Lăng Tự Đức wit
     assert.ok((await page.locator('#place-coordinates').innerText()).includes('16.4335'));
     // The map itself (Leaflet, ward outlines without a tile server) with the place's pin.
     await page.locator('#place-map.leaflet-container .leaflet-marker-icon').waitFor({ timeout: 5000 });
-    await page.locator('#place-map path.leaflet-interactive').first().waitFor({ timeout: 5000 });
+    await page.locator('#place-map path.leaflet-interactive').first().waitFor({ state: 'attached', timeout: 5000 });
     await checkNoHorizontalScroll(page, PHONE.width);
     await screenshot(page, 'portal-place-360.png');
   });
