@@ -51,6 +51,10 @@ pub struct AuditEvent<'a> {
 /// Writes an audit record on an open connection inside the caller's transaction.
 pub(crate) trait AuditAppend: OnBackend {
     async fn append_audit(&mut self, ctx: &AuditContext, event: AuditEvent<'_>) -> StoreResult<AuditRecord>;
+    /// Append several records in order with one read of the chain's head and one multi-row INSERT: the same
+    /// chain as appending them one by one, in a fraction of the statements (refused gateway calls arrive in
+    /// bursts and are written in groups).
+    async fn append_audit_batch(&mut self, entries: Vec<(&AuditContext, AuditEvent<'_>)>) -> StoreResult<()>;
 }
 
 impl_for_connections!(impl AuditAppend {
@@ -98,6 +102,73 @@ impl_for_connections!(impl AuditAppend {
         .execute(&mut *self)
         .await?;
         Ok(record)
+    }
+
+    async fn append_audit_batch(&mut self, entries: Vec<(&AuditContext, AuditEvent<'_>)>) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if Self::BACKEND == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(4646001)").execute(&mut *self).await?;
+        }
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *self)
+                .await?;
+        let (mut seq, mut prev_hash) = match last {
+            Some((seq, hash)) => (seq, hash),
+            None => (0, GENESIS_HASH.to_owned()),
+        };
+        let at = crate::now();
+        let mut records = Vec::with_capacity(entries.len());
+        for (ctx, event) in entries {
+            seq += 1;
+            let mut record = AuditRecord {
+                seq,
+                at,
+                actor: ctx.actor.clone(),
+                action: event.action.to_owned(),
+                record_type: event.record_type.to_owned(),
+                record_id: event.record_id,
+                ip: ctx.ip.clone(),
+                details: event.details,
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+            };
+            record.hash = record.compute_hash();
+            prev_hash.clone_from(&record.hash);
+            records.push(record);
+        }
+        let rows: Vec<String> = (0..records.len())
+            .map(|i| {
+                let b = i * 10;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, ip, details, prev_hash, hash) \
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in &records {
+            query = query
+                .bind(r.seq)
+                .bind(r.at)
+                .bind(r.actor.as_deref())
+                .bind(&r.action)
+                .bind(&r.record_type)
+                .bind(&r.record_id)
+                .bind(r.ip.as_deref())
+                .bind(r.details.to_string())
+                .bind(&r.prev_hash)
+                .bind(&r.hash);
+        }
+        query.execute(&mut *self).await?;
+        Ok(())
     }
 });
 

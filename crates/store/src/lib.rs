@@ -208,6 +208,8 @@ pub struct Store {
     pub(crate) db: Db,
     /// In-memory reads shared by every clone (`read_cache`): categories, the portal change counter.
     pub(crate) cache: std::sync::Arc<read_cache::ReadCache>,
+    /// Refused gateway calls waiting to be audited in groups (`payments`), shared by every clone.
+    pub(crate) refusals: std::sync::Arc<payments::RefusalQueue>,
 }
 
 #[derive(Clone)]
@@ -312,7 +314,11 @@ impl Store {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Store { db: Db::Sqlite { writer, reader }, cache: read_cache::ReadCache::new() })
+        Ok(Store {
+            db: Db::Sqlite { writer, reader },
+            cache: read_cache::ReadCache::new(),
+            refusals: Default::default(),
+        })
     }
 
     /// Connect to PostgreSQL; `schema`, when given, becomes the `search_path` (used by tests so
@@ -327,7 +333,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new() })
+        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new(), refusals: Default::default() })
     }
 
     /// Open whatever `url` names: `postgres://…` / `postgresql://…`, or `sqlite://path` / a path.
