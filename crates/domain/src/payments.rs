@@ -87,12 +87,33 @@ pub fn check_amount(field: &'static str, amount: i64) -> Result<i64, ValidationE
 }
 
 /// Parses an amount typed by a person: digits with optional `.`/`,`/space thousands separators and an optional
-/// trailing "đ"/"đồng"/"VND"; whole đồng only.
+/// trailing "đ"/"đồng"/"VND"; whole đồng only. A minus sign or a decimal part (`1.500,5`, `8000.50`) is refused
+/// with its own message rather than read as a bigger number: the đồng has no subunit in use.
 pub fn parse_amount(field: &'static str, text: &str) -> Result<i64, ValidationError> {
     let folded = fold_vietnamese(text);
     let trimmed = folded.trim_end_matches("dong").trim_end_matches("vnd").trim_end_matches('d').trim();
-    let digits: String = trimmed.chars().filter(|c| !matches!(c, '.' | ',' | ' ')).collect();
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) || digits.len() > 15 {
+    if trimmed.starts_with('-') || trimmed.starts_with('\u{2212}') {
+        return Err(ValidationError::new(
+            field,
+            "amount_negative",
+            "Số tiền không được âm.",
+            "The amount cannot be negative.",
+        ));
+    }
+    let groups: Vec<&str> = trimmed.split(['.', ',', ' ']).collect();
+    let digits_only = |g: &str| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit());
+    let grouped_by_thousands = groups.len() == 1
+        || (groups[0].len() <= 3 && groups.iter().all(|g| digits_only(g)) && groups[1..].iter().all(|g| g.len() == 3));
+    if !grouped_by_thousands && groups.iter().all(|g| digits_only(g)) && groups.last().is_some_and(|g| g.len() < 3) {
+        return Err(ValidationError::new(
+            field,
+            "amount_fractional",
+            "Số tiền tính bằng đồng, không có phần lẻ (ví dụ 150.000).",
+            "Amounts are whole đồng, with no decimal part (e.g. 150,000).",
+        ));
+    }
+    let digits: String = groups.concat();
+    if !grouped_by_thousands || !digits_only(&digits) || digits.len() > 15 {
         return Err(ValidationError::new(
             field,
             "amount_invalid",
@@ -526,6 +547,53 @@ pub fn parse_symbol(field: &'static str, text: &str) -> Result<String, Validatio
     Ok(s)
 }
 
+/// Ký hiệu mẫu biên lai of an e-receipt, in the shape TT 78/2021/TT-BTC kept from TT 303/2016/TT-BTC:
+/// `01BLP0-001` — the receipt type (`01` without a printed value, `02` with one), `BLP` (biên lai phí, lệ
+/// phí), the number of copies (`0` for an electronic receipt), `-`, and the template's sequence number (3 digits).
+pub fn parse_template_symbol(text: &str) -> Result<String, ValidationError> {
+    let s = parse_symbol("template_symbol", text)?;
+    let b = s.as_bytes();
+    let ok = b.len() == 10
+        && matches!(&s[..2], "01" | "02")
+        && &s[2..5] == "BLP"
+        && b[5].is_ascii_digit()
+        && b[6] == b'-'
+        && b[7..].iter().all(u8::is_ascii_digit);
+    if !ok {
+        return Err(ValidationError::new(
+            "template_symbol",
+            "receipt_template_invalid",
+            "Ký hiệu mẫu biên lai không đúng dạng (TT 78/2021): 01 hoặc 02, “BLP”, số liên, “-”, 3 chữ số thứ tự — ví dụ 01BLP0-001.",
+            "The template symbol is not in the TT 78/2021 shape: 01 or 02, “BLP”, the copy count, “-”, a 3-digit \
+             sequence — e.g. 01BLP0-001.",
+        ));
+    }
+    Ok(s)
+}
+
+/// Ký hiệu biên lai of an e-receipt: two upper-case letters chosen by the collecting unit, `/`, the last two
+/// digits of the year and `E` (electronic), e.g. `AA/26E` (TT 78/2021/TT-BTC as for TT 303/2016 receipts; `-`
+/// is accepted for `/`, as URLs write it).
+pub fn parse_series_symbol(text: &str) -> Result<String, ValidationError> {
+    let s = parse_symbol("series_symbol", text)?.replace('-', "/");
+    let b = s.as_bytes();
+    let ok = b.len() == 6
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2] == b'/'
+        && b[3..5].iter().all(u8::is_ascii_digit)
+        && b[5] == b'E';
+    if !ok {
+        return Err(ValidationError::new(
+            "series_symbol",
+            "receipt_series_invalid",
+            "Ký hiệu biên lai không đúng dạng (TT 78/2021): 2 chữ in hoa, “/”, 2 số cuối của năm, “E” — ví dụ AA/26E.",
+            "The series symbol is not in the TT 78/2021 shape: 2 capital letters, “/”, the year's last 2 digits, \
+             “E” — e.g. AA/26E.",
+        ));
+    }
+    Ok(s)
+}
+
 /// A series symbol as it appears in URLs: `/` becomes `-` (`AA/26E` → `AA-26E`).
 pub fn series_slug(series: &str) -> String {
     series.replace('/', "-")
@@ -542,6 +610,102 @@ labelled_enum! {
         /// Biên lai thay thế: replaces a receipt issued with wrong details.
         Replacement => ("replacement", "Biên lai thay thế", "Replacement receipt"),
     }
+}
+
+/// The corrected details a replacement receipt (biên lai thay thế) carries, and why it was issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptCorrection {
+    pub payer_name: String,
+    /// The payer's ID number (12 digits) or tax code, when given.
+    pub payer_id_number: Option<String>,
+    pub reason: String,
+}
+
+/// The details of the receipt being replaced that a replacement may correct.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplacedReceipt<'a> {
+    pub kind: ReceiptKind,
+    /// A replacement receipt already names it.
+    pub already_replaced: bool,
+    pub payer_name: &'a str,
+    pub payer_id_number: Option<&'a str>,
+}
+
+/// Checks a replacement of an issued receipt (ND 123/2020/NĐ-CP Art. 19 as amended by ND 70/2025/NĐ-CP): an
+/// issued receipt is never edited; one issued with wrong details is replaced by a new receipt with its own
+/// number that names it, with the reason. Only a fee receipt or an earlier replacement is replaced (an
+/// adjusting receipt records money moving back and is corrected by another adjustment), once, and only when a
+/// detail actually changes. The payer's name is NFC-normalised; an ID must be a 12-digit ID number or a tax
+/// code.
+pub fn check_replacement(
+    old: ReplacedReceipt<'_>,
+    payer_name: &str,
+    payer_id_number: &str,
+    reason: &str,
+) -> Result<ReceiptCorrection, ValidationError> {
+    if old.kind == ReceiptKind::Adjustment {
+        return Err(ValidationError::new(
+            "receipt",
+            "receipt_not_replaceable",
+            "Biên lai điều chỉnh không thay thế được; hãy lập biên lai điều chỉnh khác.",
+            "An adjusting receipt cannot be replaced; issue another adjustment instead.",
+        ));
+    }
+    if old.already_replaced {
+        return Err(receipt_already_replaced());
+    }
+    let payer_name = clean_line(payer_name);
+    if payer_name.chars().count() < 2 || payer_name.chars().count() > 200 {
+        return Err(ValidationError::new(
+            "payer_name",
+            "payer_name_required",
+            "Hãy nhập họ tên người nộp tiền.",
+            "Enter the payer's name.",
+        ));
+    }
+    let id = payer_id_number.trim();
+    let payer_id_number = if id.is_empty() {
+        None
+    } else if let Ok(c) = crate::identity::CitizenId::parse(id) {
+        Some(c.as_str().to_owned())
+    } else if let Ok(t) = crate::identity::TaxCode::parse(id) {
+        Some(t.as_str().to_owned())
+    } else {
+        return Err(ValidationError::new(
+            "payer_id_number",
+            "payer_id_invalid",
+            "Số định danh cá nhân (12 chữ số) hoặc mã số thuế của người nộp không hợp lệ.",
+            "The payer's ID number (12 digits) or tax code is not valid.",
+        ));
+    };
+    let reason = clean_line(reason);
+    if reason.chars().count() < 3 {
+        return Err(ValidationError::new(
+            "reason",
+            "replacement_reason_required",
+            "Hãy ghi lý do thay thế biên lai.",
+            "Give the reason for replacing the receipt.",
+        ));
+    }
+    if payer_name == old.payer_name && payer_id_number.as_deref() == old.payer_id_number {
+        return Err(ValidationError::new(
+            "payer_name",
+            "replacement_changes_nothing",
+            "Biên lai thay thế phải sửa ít nhất một thông tin sai (họ tên hoặc số định danh người nộp).",
+            "A replacement must correct at least one wrong detail (the payer's name or ID).",
+        ));
+    }
+    Ok(ReceiptCorrection { payer_name, payer_id_number, reason })
+}
+
+/// A receipt already replaced is replaced only once: its replacement is the one to correct further.
+pub fn receipt_already_replaced() -> ValidationError {
+    ValidationError::new(
+        "receipt",
+        "receipt_already_replaced",
+        "Biên lai này đã được thay thế; hãy sửa biên lai thay thế nó.",
+        "This receipt has already been replaced; correct its replacement instead.",
+    )
 }
 
 /// Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or retyped is unambiguous.
@@ -1223,6 +1387,65 @@ mod tests {
         assert_eq!(series_slug("AA/26E"), "AA-26E");
         assert!(parse_symbol("series", "AA 26").is_err());
         assert!(parse_symbol("series", "").is_err());
+    }
+
+    #[test]
+    fn template_and_series_symbols_follow_tt78() {
+        assert_eq!(parse_template_symbol(" 01blp0-001 "), Ok("01BLP0-001".to_owned()));
+        assert_eq!(parse_template_symbol("02BLP0-012"), Ok("02BLP0-012".to_owned()));
+        for bad in ["01BLP0001", "03BLP0-001", "01BLX0-001", "01BLP0-01", "1C26TAA", ""] {
+            assert!(parse_template_symbol(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_template_symbol("01BLP0-01").unwrap_err().code, "receipt_template_invalid");
+        assert_eq!(parse_series_symbol("aa/26e"), Ok("AA/26E".to_owned()));
+        assert_eq!(parse_series_symbol("AB-27E"), Ok("AB/27E".to_owned()));
+        for bad in ["A/26E", "AA/26P", "AA/2026E", "A1/26E", "AA26E"] {
+            assert_eq!(parse_series_symbol(bad).unwrap_err().code, "receipt_series_invalid", "{bad}");
+        }
+    }
+
+    #[test]
+    fn typed_amounts_are_whole_non_negative_dong() {
+        for (text, amount) in [
+            ("150.000", 150_000),
+            ("150,000", 150_000),
+            ("150 000 đ", 150_000),
+            ("8000", 8_000),
+            ("1.500.000 đồng", 1_500_000),
+        ] {
+            assert_eq!(parse_amount("amount", text), Ok(amount), "{text}");
+        }
+        for (text, code) in [
+            ("-5.000", "amount_negative"),
+            ("8000.50", "amount_fractional"),
+            ("1.500,5", "amount_fractional"),
+            ("150.000,50", "amount_fractional"),
+            ("1.5000", "amount_invalid"),
+            ("abc", "amount_invalid"),
+            ("", "amount_invalid"),
+            ("0", "amount_not_positive"),
+        ] {
+            assert_eq!(parse_amount("amount", text).unwrap_err().code, code, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_replacement_corrects_something_once_with_a_reason() {
+        let old = ReplacedReceipt {
+            kind: ReceiptKind::Original,
+            already_replaced: false,
+            payer_name: "Nguyễn Văn An",
+            payer_id_number: None,
+        };
+        let fixed = check_replacement(old, " Nguyễn  Văn Ân ", "", "Sai họ tên người nộp").unwrap();
+        assert_eq!((fixed.payer_name.as_str(), fixed.payer_id_number), ("Nguyễn Văn Ân", None));
+        assert_eq!(check_replacement(old, "Nguyễn Văn An", "", "Sai").unwrap_err().code, "replacement_changes_nothing");
+        assert_eq!(check_replacement(old, "Nguyễn Văn Ân", "", " ").unwrap_err().code, "replacement_reason_required");
+        assert_eq!(check_replacement(old, "Nguyễn Văn Ân", "12ab", "Sai tên").unwrap_err().code, "payer_id_invalid");
+        let replaced = ReplacedReceipt { already_replaced: true, ..old };
+        assert_eq!(check_replacement(replaced, "B", "", "Sai tên").unwrap_err().code, "receipt_already_replaced");
+        let adjusting = ReplacedReceipt { kind: ReceiptKind::Adjustment, ..old };
+        assert_eq!(check_replacement(adjusting, "B", "", "Sai tên").unwrap_err().code, "receipt_not_replaceable");
     }
 
     #[test]

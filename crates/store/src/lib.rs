@@ -212,6 +212,8 @@ pub struct Store {
     pub(crate) cache: std::sync::Arc<read_cache::ReadCache>,
     /// Dossier submissions waiting to be written in a group (`submissions`), shared by every clone.
     pub(crate) submissions: std::sync::Arc<submissions::SubmissionQueue>,
+    /// Refused gateway calls waiting to be audited in groups (`payments`), shared by every clone.
+    pub(crate) refusals: std::sync::Arc<payments::RefusalQueue>,
 }
 
 #[derive(Clone)]
@@ -320,6 +322,7 @@ impl Store {
             db: Db::Sqlite { writer, reader },
             cache: read_cache::ReadCache::new(),
             submissions: Default::default(),
+            refusals: Default::default(),
         })
     }
 
@@ -335,7 +338,12 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store { db: Db::Postgres { pool }, cache: read_cache::ReadCache::new(), submissions: Default::default() })
+        Ok(Store {
+            db: Db::Postgres { pool },
+            cache: read_cache::ReadCache::new(),
+            submissions: Default::default(),
+            refusals: Default::default(),
+        })
     }
 
     /// Open whatever `url` names: `postgres://…` / `postgresql://…`, or `sqlite://path` / a path.

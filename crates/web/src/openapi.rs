@@ -21,6 +21,7 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
         transparency::api::units, transparency::api::unit, transparency::api::reports, transparency::api::environment,
         operations::summary, operations::events, operations::map::layer,
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
+        payments::api::totals,
         portal::search::api,
         sensing::environment::api_aqi, sensing::environment::api_rivers,
     ),

@@ -1,6 +1,7 @@
 //! Demo payments: the city desk's receipt series, fees on the sample procedures, a demo dossier paid online
 //! through the built-in sandbox's own notification path, cash and a bank transfer taken at the desk, a partial
-//! refund (an adjusting receipt), and the dossier that waits in status 6 left unpaid for the visitor to pay.
+//! refund (an adjusting receipt), a receipt replaced because the payer was someone else (a replacement
+//! receipt), and the dossier that waits in status 6 left unpaid for the visitor to pay.
 //!
 //! Everything goes through the web layer's functions (the IPN handler, the desk's receipt flow), so each
 //! payment carries the events, receipts and audit records a real one would. Steps whose result is already
@@ -12,7 +13,7 @@ use chrono::Utc;
 use smartcity_domain::payments::{CollectAt, FeeKind, FeeSpec, PaymentMethod, vnpay_datetime, vnpay_signed_query};
 use smartcity_store::dossiers::Dossier;
 use smartcity_store::identity::Account;
-use smartcity_store::payments::{NewPayment, NewReceiptSeries, NewRefund, PaymentStore, ReceiptIssue};
+use smartcity_store::payments::{NewPayment, NewReceiptSeries, NewRefund, NewReplacement, PaymentStore, ReceiptIssue};
 use smartcity_store::{AuditContext, DossierStore, IdentityStore, ProcedureStore, Store};
 use smartcity_web::payments::{self as web_payments, api, callbacks};
 use smartcity_web::shell::auth::{AuthVia, CurrentUser, Identity};
@@ -151,8 +152,24 @@ pub(super) async fn load(store: &Store, ctx: &AuditContext) -> anyhow::Result<us
             created_by: Some(desk.id()),
             expires_at: smartcity_store::now(),
         };
-        let (payment, _) = store.record_counter_payment(&desk_ctx, new, issue.clone(), None).await?;
+        let (payment, receipt) = store.record_counter_payment(&desk_ctx, new, issue.clone(), None).await?;
         recorded += 1;
+        if method == PaymentMethod::BankTransfer {
+            // The transfer came from the applicant's daughter, who holds the power of attorney: the receipt is
+            // replaced (biên lai thay thế) with her as the payer; the first one stays, naming its replacement.
+            store
+                .replace_receipt(
+                    &desk_ctx,
+                    NewReplacement {
+                        receipt_id: receipt.id,
+                        payer_name: "Trần Thị Hoa".to_owned(),
+                        payer_id_number: String::new(),
+                        reason: "Người chuyển khoản là người được ủy quyền, không phải người nộp hồ sơ".to_owned(),
+                        receipt: issue.clone(),
+                    },
+                )
+                .await?;
+        }
         if method == PaymentMethod::Cash {
             store
                 .refund_payment(

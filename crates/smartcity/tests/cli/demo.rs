@@ -233,7 +233,7 @@ async fn a_demo_load_that_stopped_half_way_is_finished_by_the_next_run() {
 }
 
 #[test]
-fn demo_loads_payments_online_and_at_the_desk_with_receipts_and_a_refund() {
+fn demo_loads_payments_online_and_at_the_desk_with_receipts_a_refund_and_a_replacement() {
     let site = Installation::new().with_demo();
     let tables = site.tables();
     assert_eq!(tables.receipt_series.len(), 1);
@@ -243,8 +243,13 @@ fn demo_loads_payments_online_and_at_the_desk_with_receipts_and_a_refund() {
     assert!(methods.contains(&("bank_transfer", "paid")), "a bank transfer: {methods:?}");
     let mut numbers: Vec<i64> = tables.receipts.iter().map(|r| r.number).collect();
     numbers.sort_unstable();
-    assert_eq!(numbers, [1, 2, 3, 4], "three receipts and one adjusting receipt, no gaps");
+    assert_eq!(numbers, [1, 2, 3, 4, 5], "three receipts, one adjusting and one replacement receipt, no gaps");
     assert!(tables.receipts.iter().any(|r| r.kind == "adjustment" && r.amount_vnd < 0 && r.original_id.is_some()));
+    let replacement = tables.receipts.iter().find(|r| r.kind == "replacement").expect("a replacement receipt");
+    let replaced =
+        tables.receipts.iter().find(|r| Some(r.id) == replacement.original_id).expect("the receipt it replaces");
+    assert_eq!((replaced.amount_vnd, replaced.payment_id), (replacement.amount_vnd, replacement.payment_id));
+    assert_ne!(replaced.payer_name, replacement.payer_name);
     assert_eq!(tables.refunds.len(), 1);
     // The dossier waiting in status 6 still owes its fee, for the visitor to pay.
     let waiting = tables.dossiers.iter().find(|d| d.status == 6).expect("a dossier in status 6");

@@ -10,12 +10,12 @@ use smartcity_domain::payments::{
 };
 use smartcity_store::dossiers::{Dossier, DossierChange, DossierStore, NewDossierEvent};
 use smartcity_store::payments::{
-    NewPayment, NewReceiptSeries, NewRefund, Payment, PaymentStore, ReceiptIssue, ReceiptSeries, SettleOutcome,
-    Settlement,
+    NewPayment, NewReceiptSeries, NewRefund, NewReplacement, Payment, PaymentStore, ReceiptIssue, ReceiptSeries,
+    RefusedCall, SettleOutcome, Settlement,
 };
 use smartcity_store::procedures::Procedure;
 use smartcity_store::testing::fresh_store;
-use smartcity_store::{AuditStore, Store, StoreError};
+use smartcity_store::{AuditContext, AuditStore, Store, StoreError};
 
 use crate::{admin, create_khai_sinh, day, morning_of, online_dossier, register_an, row_counts, seed_hue};
 
@@ -64,6 +64,16 @@ fn new_payment(dossier: &Dossier, fee: FeeSpec, method: PaymentMethod) -> NewPay
         payer_name: dossier.applicant_name.clone(),
         created_by: dossier.applicant_id,
         expires_at: Utc::now() + Duration::minutes(15),
+    }
+}
+
+fn refused(txn_ref: &str, payment: Option<(uuid::Uuid, PaymentStatus)>, rsp_code: &str) -> RefusedCall {
+    RefusedCall {
+        ctx: AuditContext { actor: Some("gateway:vnpay".to_owned()), ip: None },
+        txn_ref: txn_ref.to_owned(),
+        payment,
+        rsp_code: rsp_code.to_owned(),
+        details: json!({"vnp_TxnRef": txn_ref}),
     }
 }
 
@@ -368,10 +378,7 @@ async fn cash_at_the_desk_closes_the_open_online_attempt_and_moves_the_dossier()
 async fn refused_callbacks_are_audited_and_exemptions_recorded() {
     let store = fresh_store().await;
     let (_, dossier, _) = setup(&store).await;
-    store
-        .note_refused_callback(&admin(), "NO-SUCH-ORDER", None, "01", json!({"vnp_TxnRef": "NO-SUCH-ORDER"}))
-        .await
-        .unwrap();
+    store.note_refused_callback(refused("NO-SUCH-ORDER", None, "01")).await.unwrap();
     let trail = crate::audit_trail(&store).await;
     let last = trail.last().unwrap();
     assert_eq!((last.action.as_str(), last.record_id.as_str()), ("payment.callback_refused", "NO-SUCH-ORDER"));
@@ -383,4 +390,241 @@ async fn refused_callbacks_are_audited_and_exemptions_recorded() {
     let exemptions = store.fee_exemptions(dossier.id).await.unwrap();
     assert_eq!(exemptions[0].0, "le_phi");
     assert_eq!(exemptions[0].1.approved_by, "Chủ tịch UBND phường");
+}
+
+fn replacement(receipt_id: uuid::Uuid, payer: &str, series: &ReceiptSeries) -> NewReplacement {
+    NewReplacement {
+        receipt_id,
+        payer_name: payer.to_owned(),
+        payer_id_number: String::new(),
+        reason: "Ghi sai họ tên người nộp".to_owned(),
+        receipt: issue(series),
+    }
+}
+
+#[tokio::test]
+async fn a_replacement_takes_the_next_number_names_the_old_receipt_and_happens_once() {
+    let store = fresh_store().await;
+    let (_, dossier, series) = setup(&store).await;
+    let (payment, original) = store
+        .record_counter_payment(
+            &admin(),
+            new_payment(&dossier, fee("le_phi", 150_000), PaymentMethod::Cash),
+            issue(&series),
+            None,
+        )
+        .await
+        .unwrap();
+
+    let unchanged = NewReplacement {
+        payer_id_number: original.payer_id_number.clone().unwrap_or_default(),
+        ..replacement(original.id, &original.payer_name, &series)
+    };
+    let same = store.replace_receipt(&admin(), unchanged).await;
+    assert!(matches!(same, Err(StoreError::Invalid(e)) if e.code == "replacement_changes_nothing"));
+    let new = store.replace_receipt(&admin(), replacement(original.id, "Nguyễn Văn Ân", &series)).await.unwrap();
+    assert_eq!((new.kind.as_str(), new.number, new.original_id), ("replacement", 2, Some(original.id)));
+    assert_eq!((new.payer_name.as_str(), new.amount_vnd, new.payment_id), ("Nguyễn Văn Ân", 150_000, payment.id));
+    assert!(new.note.contains("0000001") && new.note.contains("Ghi sai họ tên"), "{}", new.note);
+    assert_ne!(new.verification_code, original.verification_code);
+    // The old receipt is untouched and names its replacement.
+    let old = store.receipt(original.id).await.unwrap().unwrap();
+    assert_eq!((old.payer_name, old.number), (original.payer_name.clone(), 1));
+    assert_eq!(store.replacement_of(original.id).await.unwrap().map(|r| r.id), Some(new.id));
+    assert_eq!(store.replacement_of(new.id).await.unwrap().map(|r| r.id), None);
+    let again = store.replace_receipt(&admin(), replacement(original.id, "Nguyễn Văn Bình", &series)).await;
+    assert!(matches!(again, Err(StoreError::Invalid(e)) if e.code == "receipt_already_replaced"));
+
+    // A refund now adjusts the receipt in force: the replacement.
+    let adjusting = store
+        .refund_payment(
+            &admin(),
+            NewRefund {
+                payment_id: payment.id,
+                amount_vnd: 50_000,
+                reason: "Thu thừa".to_owned(),
+                approved_by: "Trưởng bộ phận".to_owned(),
+                created_by: None,
+                receipt: issue(&series),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((adjusting.number, adjusting.original_id), (3, Some(new.id)));
+    let not_replaceable = store.replace_receipt(&admin(), replacement(adjusting.id, "Nguyễn Văn Ân", &series)).await;
+    assert!(matches!(not_replaceable, Err(StoreError::Invalid(e)) if e.code == "receipt_not_replaceable"));
+    let trail = crate::audit_trail(&store).await;
+    assert!(trail.iter().any(|a| a.action == "receipt.replaced" && a.record_id == "AA/26E-0000001"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_replacements_of_one_receipt_give_one_and_leave_no_gap() {
+    let store = fresh_store().await;
+    let (_, dossier, series) = setup(&store).await;
+    let (_, original) = store
+        .record_counter_payment(
+            &admin(),
+            new_payment(&dossier, fee("le_phi", 8_000), PaymentMethod::Cash),
+            issue(&series),
+            None,
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.store();
+        let new = replacement(original.id, &format!("Người nộp số {i}"), &series);
+        tasks.push(tokio::spawn(async move { store.replace_receipt(&admin(), new).await }));
+    }
+    let mut done = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(r) => {
+                assert_eq!(r.number, 2);
+                done += 1;
+            }
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, "receipt_already_replaced"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(done, 1);
+    // The refused replacements gave their numbers back.
+    let next = store
+        .record_counter_payment(
+            &admin(),
+            new_payment(&dossier, fee("phi", 2_000), PaymentMethod::Cash),
+            issue(&series),
+            None,
+        )
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(next.number, 3);
+}
+
+#[tokio::test]
+async fn series_follow_tt78_are_unique_and_can_be_retired() {
+    let store = fresh_store().await;
+    let (_, _, series) = setup(&store).await;
+    let new = |template: &str, symbol: &str| NewReceiptSeries {
+        unit_code: "19753".to_owned(),
+        template_symbol: template.to_owned(),
+        series_symbol: symbol.to_owned(),
+        collector_name: "UBND Phường Phú Xuân".to_owned(),
+        collector_tax_code: "3300101406".to_owned(),
+    };
+    for (template, symbol, code) in [
+        ("01BLP0-001", "AA/26E", "receipt_series_taken"),
+        ("BL-1", "AB/26E", "receipt_template_invalid"),
+        ("01BLP0-001", "AB26", "receipt_series_invalid"),
+    ] {
+        let refused = store.create_receipt_series(&admin(), new(template, symbol)).await;
+        assert!(matches!(refused, Err(StoreError::Invalid(ref e)) if e.code == code), "{symbol}: {refused:?}");
+    }
+    let next_year = store.create_receipt_series(&admin(), new("01BLP0-001", "AA/27E")).await.unwrap();
+    assert_eq!(store.receipt_series_for(&["19753".into()]).await.unwrap().map(|s| s.id), Some(next_year.id));
+    let retired = store.retire_receipt_series(&admin(), next_year.id).await.unwrap();
+    assert!(!retired.active);
+    assert_eq!(store.receipt_series_for(&["19753".into()]).await.unwrap().map(|s| s.id), Some(series.id));
+}
+
+#[tokio::test]
+async fn the_breakdown_counts_confirmed_money_by_procedure_unit_channel_and_method() {
+    let store = fresh_store().await;
+    let (procedure, dossier, series) = setup(&store).await;
+    let (cash, _) = store
+        .record_counter_payment(
+            &admin(),
+            new_payment(&dossier, fee("le_phi", 8_000), PaymentMethod::Cash),
+            issue(&series),
+            None,
+        )
+        .await
+        .unwrap();
+    let (online, _) = store
+        .open_online_payment(&admin(), new_payment(&dossier, fee("phi_sao", 3_000), PaymentMethod::Vnpay))
+        .await
+        .unwrap();
+    store.settle_payment(&admin(), confirm(&online, &series)).await.unwrap();
+    // Opened but never confirmed: not counted.
+    store
+        .open_online_payment(&admin(), new_payment(&dossier, fee("phi_khac", 5_000), PaymentMethod::Vnpay))
+        .await
+        .unwrap();
+    store
+        .refund_payment(
+            &admin(),
+            NewRefund {
+                payment_id: cash.id,
+                amount_vnd: 2_000,
+                reason: "Thu thừa".to_owned(),
+                approved_by: "Trưởng bộ phận".to_owned(),
+                created_by: None,
+                receipt: issue(&series),
+            },
+        )
+        .await
+        .unwrap();
+    let rows = store.payment_breakdown(Utc::now() - Duration::hours(1), Utc::now() + Duration::hours(1)).await.unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.procedure_code.as_str(),
+                r.unit_code.as_str(),
+                r.channel.as_str(),
+                r.method.as_str(),
+                r.count,
+                r.amount_vnd,
+                r.refunded_vnd,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (procedure.code.as_str(), "19753", "online", "cash", 1, 8_000, 2_000),
+            (procedure.code.as_str(), "19753", "online", "vnpay", 1, 3_000, 0),
+        ]
+    );
+    assert_eq!(rows[0].procedure_name, procedure.name_vi);
+    let earlier =
+        store.payment_breakdown(Utc::now() - Duration::days(2), Utc::now() - Duration::days(1)).await.unwrap();
+    assert!(earlier.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_refused_callbacks_is_audited_in_full_in_one_chain() {
+    let store = fresh_store().await;
+    let (_, dossier, series) = setup(&store).await;
+    let (paid, _) = store
+        .open_online_payment(&admin(), new_payment(&dossier, fee("le_phi", 8_000), PaymentMethod::Vnpay))
+        .await
+        .unwrap();
+    store.settle_payment(&admin(), confirm(&paid, &series)).await.unwrap();
+    let events_before = store.payment_events(paid.id).await.unwrap().len();
+    let audit_before = crate::audit_trail(&store).await.len();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.store();
+        let call = if i % 2 == 0 {
+            refused(&paid.txn_ref, Some((paid.id, PaymentStatus::Paid)), "02")
+        } else {
+            refused(&format!("FORGED-{i}"), None, "97")
+        };
+        tasks.push(tokio::spawn(async move { store.note_refused_callback(call).await }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    // Every refusal is in the log (a valid chain) and every one about the paid order in its history; the
+    // order itself is as it was.
+    assert_eq!(crate::audit_trail(&store).await.len(), audit_before + 200);
+    assert!(store.verify_audit().await.unwrap().is_ok());
+    let events = store.payment_events(paid.id).await.unwrap();
+    assert_eq!(events.len(), events_before + 100);
+    assert!(
+        events[events_before..].iter().all(|e| e.kind == "callback_refused" && e.rsp_code.as_deref() == Some("02"))
+    );
+    assert_eq!(store.payment(paid.id).await.unwrap().unwrap().status, PaymentStatus::Paid);
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use serde::{Deserialize, Serialize};
 use smartcity_domain::identity::display_name_initials;
-use smartcity_domain::payments::{PaymentMethod, VerificationCode, format_receipt_number, format_vnd};
+use smartcity_domain::payments::{PaymentMethod, ReceiptKind, VerificationCode, format_receipt_number, format_vnd};
 use smartcity_store::dossiers::Dossier;
 use smartcity_store::payments::{NewPayment, Payment, Receipt};
 use smartcity_store::{AuditContext, DossierStore, PaymentStore};
@@ -251,14 +251,26 @@ pub struct ReceiptView {
     pub verification_code: String,
     /// The receipt this one adjusts (`{series}/{number}`).
     pub adjusts: Option<String>,
+    /// The receipt this replacement replaces (`{series}/{number}`).
+    pub replaces: Option<String>,
+    /// The receipt that replaced this one (`{series}/{number}`): this one is no longer in force.
+    pub replaced_by: Option<String>,
     pub note: String,
 }
 
+/// How a receipt is named on another receipt: `AA/26E/0000001`.
+fn receipt_ref(r: &Receipt) -> String {
+    format!("{}/{}", r.series_symbol, r.number_text())
+}
+
 async fn receipt_view(state: &AppState, r: &Receipt) -> AppResult<ReceiptView> {
-    let adjusts = match r.original_id {
-        Some(id) => state.store.receipt(id).await?.map(|o| format!("{}/{}", o.series_symbol, o.number_text())),
+    let original = match r.original_id {
+        Some(id) => state.store.receipt(id).await?.map(|o| receipt_ref(&o)),
         None => None,
     };
+    let replaced = r.receipt_kind() == ReceiptKind::Replacement;
+    let (adjusts, replaces) = if replaced { (None, original) } else { (original, None) };
+    let replaced_by = state.store.replacement_of(r.id).await?.map(|n| receipt_ref(&n));
     Ok(ReceiptView {
         receipt_type: r.receipt_kind().label_vi().to_owned(),
         kind: r.kind.clone(),
@@ -280,6 +292,8 @@ async fn receipt_view(state: &AppState, r: &Receipt) -> AppResult<ReceiptView> {
         dossier_code: r.dossier_code.clone(),
         verification_code: r.verification_code.clone(),
         adjusts,
+        replaces,
+        replaced_by,
         note: r.note.clone(),
     })
 }
@@ -290,7 +304,7 @@ fn xml_escape(text: &str) -> String {
 
 /// The receipt as XML: one element per field, in the order of [`ReceiptView`].
 pub fn receipt_xml(v: &ReceiptView) -> String {
-    let fields: [(&str, String); 21] = [
+    let fields: [(&str, String); 23] = [
         ("TenLoaiBienLai", v.receipt_type.clone()),
         ("LoaiBienLai", v.kind.clone()),
         ("KyHieuMau", v.template_symbol.clone()),
@@ -311,6 +325,8 @@ pub fn receipt_xml(v: &ReceiptView) -> String {
         ("MaHoSo", v.dossier_code.clone()),
         ("MaTraCuu", v.verification_code.clone()),
         ("DieuChinhChoBienLai", v.adjusts.clone().unwrap_or_default()),
+        ("ThayTheChoBienLai", v.replaces.clone().unwrap_or_default()),
+        ("BiThayTheBoiBienLai", v.replaced_by.clone().unwrap_or_default()),
         ("GhiChu", v.note.clone()),
     ];
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BienLai>\n");
@@ -352,7 +368,12 @@ pub async fn get_receipt(
 /// What anyone holding a receipt's code may see: enough to check it is genuine, no personal data beyond initials.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReceiptCheck {
+    /// Genuine and in force: false once a replacement receipt has taken its place.
     pub valid: bool,
+    /// The replacement that took its place (`{series}/{number}`), when it was replaced.
+    pub replaced_by: Option<String>,
+    /// The receipt this one replaces (`{series}/{number}`), for a replacement.
+    pub replaces: Option<String>,
     pub receipt_type: String,
     pub template_symbol: String,
     pub series_symbol: String,
@@ -368,10 +389,18 @@ pub struct ReceiptCheck {
     pub dossier_code: String,
 }
 
-/// The public view of a receipt.
-pub fn receipt_check(r: &Receipt) -> ReceiptCheck {
-    ReceiptCheck {
-        valid: true,
+/// The public view of a receipt, with what replaced it or what it replaces (ND 123/2020 as amended by ND
+/// 70/2025: a replaced receipt stays on record but is no longer in force).
+pub async fn receipt_check(state: &AppState, r: &Receipt) -> AppResult<ReceiptCheck> {
+    let replaced_by = state.store.replacement_of(r.id).await?.map(|n| receipt_ref(&n));
+    let replaces = match (r.receipt_kind(), r.original_id) {
+        (ReceiptKind::Replacement, Some(id)) => state.store.receipt(id).await?.map(|o| receipt_ref(&o)),
+        _ => None,
+    };
+    Ok(ReceiptCheck {
+        valid: replaced_by.is_none(),
+        replaced_by,
+        replaces,
         receipt_type: r.receipt_kind().label_vi().to_owned(),
         template_symbol: r.template_symbol.clone(),
         series_symbol: r.series_symbol.clone(),
@@ -385,7 +414,7 @@ pub fn receipt_check(r: &Receipt) -> ReceiptCheck {
         amount_in_words: r.amount_words.clone(),
         issued_at: smartcity_domain::time::format_local_datetime(r.issued_at),
         dossier_code: r.dossier_code.clone(),
-    }
+    })
 }
 
 /// Check a receipt by the code printed on it (public).
@@ -404,10 +433,90 @@ pub async fn verify_receipt(State(state): State<AppState>, Path(code): Path<Stri
             "No receipt carries this verification code.",
         )
     })?;
-    Ok(Json(receipt_check(&receipt)))
+    Ok(Json(receipt_check(&state, &receipt).await?))
 }
 
 /// The full view of a receipt for the page and the exports.
 pub async fn full_view(state: &AppState, r: &Receipt) -> AppResult<ReceiptView> {
     receipt_view(state, r).await
+}
+
+/// `?from=&to=` of the totals: Vietnam dates (YYYY-MM-DD), both included; this month so far by default.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct TotalsQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+/// Money confirmed for one procedure, unit, dossier channel and payment method.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotalsRow {
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub unit_code: String,
+    /// How the dossier came in: `counter`, `online` or `post`.
+    pub channel: String,
+    /// `vnpay`, `cash` or `bank_transfer`.
+    pub method: String,
+    /// `vnpay` for payments through the gateway; empty at the desk.
+    pub gateway: String,
+    pub count: i64,
+    /// Whole đồng confirmed.
+    pub amount_vnd: i64,
+    /// Whole đồng refunded of those payments.
+    pub refunded_vnd: i64,
+}
+
+/// Totals of a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentTotalsView {
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<TotalsRow>,
+    pub count: i64,
+    pub amount_vnd: i64,
+    pub refunded_vnd: i64,
+}
+
+/// Money confirmed over a period per procedure, unit, channel and payment method (reception officers and
+/// administrators). The same figures as `/desk/payments/totals.csv`.
+#[utoipa::path(get, path = "/api/v1/payments/totals", tag = "payments", params(TotalsQuery),
+    responses((status = 200, description = "Totals of the period", body = PaymentTotalsView),
+              (status = 403, description = "Not a reception officer or administrator", body = ApiErrorBody),
+              (status = 422, description = "A date is not YYYY-MM-DD, or the period is reversed or over a year", body = ApiErrorBody)))]
+pub async fn totals(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(q): AppQuery<TotalsQuery>,
+) -> AppResult<Json<PaymentTotalsView>> {
+    super::pages::require_payment_staff(&state, &user).await?;
+    let period = super::pages::Period::parse(&q.from, &q.to)?;
+    let (start, end) = period.bounds();
+    let rows: Vec<TotalsRow> = state
+        .store
+        .payment_breakdown(start, end)
+        .await?
+        .into_iter()
+        .map(|r| TotalsRow {
+            gateway: super::pages::gateway_of(&r.method).to_owned(),
+            procedure_code: r.procedure_code,
+            procedure_name: r.procedure_name,
+            unit_code: r.unit_code,
+            channel: r.channel,
+            method: r.method,
+            count: r.count,
+            amount_vnd: r.amount_vnd,
+            refunded_vnd: r.refunded_vnd,
+        })
+        .collect();
+    Ok(Json(PaymentTotalsView {
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        count: rows.iter().map(|r| r.count).sum(),
+        amount_vnd: rows.iter().map(|r| r.amount_vnd).sum(),
+        refunded_vnd: rows.iter().map(|r| r.refunded_vnd).sum(),
+        rows,
+    }))
 }

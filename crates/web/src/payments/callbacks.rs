@@ -11,7 +11,7 @@ use smartcity_domain::payments::{
     CallbackError, IpnReply, PaymentEvent, decide_ipn, format_vnd, parse_vnpay_datetime, vnpay_datetime,
     vnpay_signed_query,
 };
-use smartcity_store::payments::{Payment, Receipt, ReceiptIssue, SettleOutcome, Settlement};
+use smartcity_store::payments::{Payment, Receipt, ReceiptIssue, RefusedCall, SettleOutcome, Settlement};
 use smartcity_store::{AuditContext, DossierStore, PaymentStore, StoreError};
 
 use super::gateway::{PaymentGateway, VnpayGateway};
@@ -70,15 +70,16 @@ async fn ipn_outcome(state: &AppState, params: &[(String, String)], ip: Option<S
     let callback = match gateway.verify(params) {
         Ok(cb) if cb.tmn_code == state.config.payments.merchant.tmn_code => cb,
         Ok(cb) => {
-            state.store.note_refused_callback(&ctx, &cb.txn_ref, None, "01", details).await?;
-            return Ok(IpnReply::OrderNotFound);
+            let reply = IpnReply::OrderNotFound;
+            state.store.note_refused_callback(refused(ctx, &cb.txn_ref, None, reply, details)).await?;
+            return Ok(reply);
         }
         Err(e) => {
             let reply = match e {
                 CallbackError::InvalidSignature => IpnReply::InvalidSignature,
                 CallbackError::Malformed => IpnReply::Unknown,
             };
-            state.store.note_refused_callback(&ctx, param(params, "vnp_TxnRef"), None, reply.code(), details).await?;
+            state.store.note_refused_callback(refused(ctx, param(params, "vnp_TxnRef"), None, reply, details)).await?;
             return Ok(reply);
         }
     };
@@ -87,8 +88,8 @@ async fn ipn_outcome(state: &AppState, params: &[(String, String)], ip: Option<S
         let payment = state.store.payment_by_txn_ref(&callback.txn_ref).await?;
         let (reply, event) = decide_ipn(&callback, payment.as_ref().map(|p| (p.amount_vnd, p.status)));
         let (Some(event), Some(payment)) = (event, payment.as_ref()) else {
-            let id = payment.as_ref().map(|p| p.id);
-            state.store.note_refused_callback(&ctx, &callback.txn_ref, id, reply.code(), details).await?;
+            let order = payment.as_ref().map(|p| (p.id, p.status));
+            state.store.note_refused_callback(refused(ctx, &callback.txn_ref, order, reply, details)).await?;
             return Ok(reply);
         };
         let (receipt, dossier_change) = if event == PaymentEvent::Confirmed {
@@ -113,7 +114,8 @@ async fn ipn_outcome(state: &AppState, params: &[(String, String)], ip: Option<S
             Ok(SettleOutcome::Applied { .. }) => return Ok(IpnReply::ConfirmSuccess),
             Ok(SettleOutcome::AlreadySettled(p)) => {
                 let reply = IpnReply::AlreadyConfirmed;
-                state.store.note_refused_callback(&ctx, &callback.txn_ref, Some(p.id), reply.code(), details).await?;
+                let order = Some((p.id, p.status));
+                state.store.note_refused_callback(refused(ctx, &callback.txn_ref, order, reply, details)).await?;
                 return Ok(reply);
             }
             Err(StoreError::Conflict { constraint }) if constraint == "dossier_changed" => continue,
@@ -121,6 +123,17 @@ async fn ipn_outcome(state: &AppState, params: &[(String, String)], ip: Option<S
         }
     }
     Ok(IpnReply::Unknown)
+}
+
+/// A refused call as the store records it (audit log, and the order's history when it exists).
+fn refused(
+    ctx: AuditContext,
+    txn_ref: &str,
+    order: Option<(uuid::Uuid, smartcity_domain::payments::PaymentStatus)>,
+    reply: IpnReply,
+    details: Value,
+) -> RefusedCall {
+    RefusedCall { ctx, txn_ref: txn_ref.to_owned(), payment: order, rsp_code: reply.code().to_owned(), details }
 }
 
 #[derive(Template)]

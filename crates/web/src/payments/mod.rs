@@ -6,6 +6,7 @@
 //! state change goes through `PaymentStore` in one transaction with its receipt and, when the dossier was
 //! waiting in status 6, the dossier workflow's own `confirm_payment` transition.
 
+pub mod admin;
 pub mod api;
 pub mod callbacks;
 pub mod gateway;
@@ -100,6 +101,12 @@ pub fn router() -> Router<AppState> {
         .route("/desk/payments", get(pages::reconciliation))
         .route("/bien-lai/{series}/{number}", get(pages::receipt_page))
         .route("/bien-lai/{series}/{number}/refund", post(pages::refund))
+        .route("/bien-lai/{series}/{number}/replace", post(pages::replace))
+        .route("/desk/payments/totals.csv", get(pages::totals_csv))
+        .route("/api/v1/payments/totals", get(api::totals))
+        .route("/admin/procedures/{code}/fees", get(admin::fees).post(admin::save_fees))
+        .route("/admin/receipt-series", get(admin::series).post(admin::create_series))
+        .route("/admin/receipt-series/{id}/retire", post(admin::retire_series))
 }
 
 /// One fee of a dossier and where it stands.

@@ -5,9 +5,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
-use smartcity_domain::payments::{PaymentMethod, VerificationCode, check_amount, parse_amount};
-use smartcity_store::payments::{NewPayment, NewRefund, Receipt, ReceiptIssue};
+use smartcity_domain::dossiers::Channel;
+use smartcity_domain::identity::Role;
+use smartcity_domain::payments::{PaymentMethod, ReceiptKind, VerificationCode, check_amount, parse_amount};
+use smartcity_store::payments::{NewPayment, NewRefund, NewReplacement, PaymentBreakdown, Receipt, ReceiptIssue};
 use smartcity_store::{AuditContext, DossierStore, PaymentStore};
 
 use super::api::{ReceiptCheck, ReceiptView, full_view, open_online, receipt_check};
@@ -18,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::shell::auth::{ClientIp, CurrentUser};
 use crate::shell::extract::{AppForm, AppQuery};
 use crate::shell::page::{PageContext, redirect, render};
+use crate::transparency::pages::{csv_field, csv_response};
 
 /// The fee chosen on the dossier page.
 #[derive(Debug, Deserialize)]
@@ -130,8 +134,10 @@ struct ReceiptPage {
     series_slug: String,
     number: i64,
     thermal: bool,
-    /// The desk may refund from this (original) receipt.
+    /// The desk may refund from this receipt (the one in force of a paid payment).
     can_refund: bool,
+    /// The desk may replace this receipt (a fee receipt or replacement not yet replaced).
+    can_replace: bool,
     adjustments: Vec<Receipt>,
     error: Option<String>,
 }
@@ -159,13 +165,15 @@ async fn receipt_page_for(
 ) -> AppResult<Response> {
     let dossier = state.store.dossier(receipt.dossier_id).await?.ok_or_else(AppError::not_found)?;
     let payment = state.store.payment(receipt.payment_id).await?.ok_or_else(AppError::not_found)?;
-    let can_refund = receipt.kind == "original"
-        && payment.status == smartcity_domain::payments::PaymentStatus::Paid
-        && is_desk_for(state, user, &dossier).await?;
+    let view = full_view(state, &receipt).await?;
+    let in_force = receipt.receipt_kind() != ReceiptKind::Adjustment && view.replaced_by.is_none();
+    let desk = is_desk_for(state, user, &dossier).await?;
+    let can_refund = in_force && payment.status == smartcity_domain::payments::PaymentStatus::Paid && desk;
     let adjustments =
         state.store.receipts_of_payment(payment.id).await?.into_iter().filter(|r| r.id != receipt.id).collect();
     Ok(render(&ReceiptPage {
-        r: full_view(state, &receipt).await?,
+        r: view,
+        can_replace: in_force && desk,
         series_slug: receipt.series_slug(),
         number: receipt.number,
         ctx,
@@ -242,6 +250,54 @@ pub async fn refund(
     }
 }
 
+/// What the desk enters to replace a receipt issued with wrong payer details.
+#[derive(Debug, Deserialize)]
+pub struct ReplaceForm {
+    pub payer_name: String,
+    #[serde(default)]
+    pub payer_id_number: String,
+    pub reason: String,
+}
+
+/// `POST /bien-lai/{series}/{number}/replace`: issue a replacement receipt (biên lai thay thế) with the corrected
+/// details; the old one stays as issued and names its replacement. The new receipt opens.
+pub async fn replace(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    ClientIp(ip): ClientIp,
+    Path((series, number)): Path<(String, String)>,
+    AppForm(form): AppForm<ReplaceForm>,
+) -> AppResult<Response> {
+    let receipt = visible_receipt(&state, &user, &series, &number).await?;
+    let dossier = state.store.dossier(receipt.dossier_id).await?.ok_or_else(AppError::not_found)?;
+    if !is_desk_for(&state, &user, &dossier).await? {
+        return Err(AppError::forbidden());
+    }
+    let series_row = series_for(&state, &dossier).await?;
+    let done = state
+        .store
+        .replace_receipt(
+            &AuditContext::account(user.id(), ip),
+            NewReplacement {
+                receipt_id: receipt.id,
+                payer_name: form.payer_name,
+                payer_id_number: form.payer_id_number,
+                reason: form.reason,
+                receipt: ReceiptIssue { series_id: series_row.id, issued_by_name: user.0.account.display_name.clone() },
+            },
+        )
+        .await;
+    match done {
+        Ok(new) => Ok(redirect(&format!("/bien-lai/{}/{}", new.series_slug(), new.number))),
+        Err(smartcity_store::StoreError::Invalid(e)) => {
+            let message = ctx.pick(&e.vi, &e.en).to_owned();
+            receipt_page_for(&state, ctx, &user, receipt, false, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "payments/verify.html")]
 struct VerifyPage {
@@ -271,7 +327,7 @@ pub async fn verify_page(
         match VerificationCode::parse(&code) {
             Err(e) => (None, Some(ctx.pick(&e.vi, &e.en).to_owned())),
             Ok(parsed) => match state.store.receipt_by_code(&parsed).await? {
-                Some(r) => (Some(receipt_check(&r)), None),
+                Some(r) => (Some(receipt_check(&state, &r).await?), None),
                 None => (
                     None,
                     Some(
@@ -330,6 +386,81 @@ pub fn reconcile(totals: &[smartcity_store::payments::PaymentTotals]) -> Vec<Rec
     lines
 }
 
+/// `?day=YYYY-MM-DD` (Vietnam date) of the reconciliation, today by default; `from`/`to` (both included) of the
+/// totals, this month so far by default.
+#[derive(Debug, Default, Deserialize)]
+pub struct DayQuery {
+    #[serde(default)]
+    pub day: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+}
+
+fn parse_day(field: &'static str, text: &str, default: NaiveDate) -> AppResult<NaiveDate> {
+    match text.trim() {
+        "" => Ok(default),
+        text => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            AppError::invalid_field(
+                field,
+                "date_invalid",
+                "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-27.",
+                "The day must be year-month-day, e.g. 2026-11-27.",
+            )
+        }),
+    }
+}
+
+/// The first instant of a Vietnam calendar day.
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    smartcity_domain::time::TZ
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn today() -> NaiveDate {
+    Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive()
+}
+
+/// A period of whole Vietnam days, both ends included.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `from`/`to` as typed; this month so far when left out. `period_invalid` when it ends before it starts
+    /// or spans more than a year and a day.
+    pub fn parse(from: &str, to: &str) -> AppResult<Period> {
+        let today = today();
+        let to = parse_day("to", to, today)?;
+        let from = parse_day("from", from, to.with_day(1).unwrap_or(to))?;
+        if to < from || (to - from).num_days() > 366 {
+            return Err(AppError::invalid_field(
+                "to",
+                "period_invalid",
+                "Khoảng thời gian phải kết thúc sau khi bắt đầu và dài không quá một năm.",
+                "The period must end after it starts and last at most a year.",
+            ));
+        }
+        Ok(Period { from, to })
+    }
+
+    /// `[start of from, start of the day after to)` in UTC.
+    pub fn bounds(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (start_of(self.from), start_of(self.to.succ_opt().unwrap_or(self.to)))
+    }
+}
+
+/// The staff who reconcile and report: reception officers and administrators.
+pub async fn require_payment_staff(state: &AppState, user: &CurrentUser) -> AppResult<()> {
+    user.require_any_role(state, &[Role::ReceptionOfficer, Role::Administrator]).await
+}
+
 #[derive(Template)]
 #[template(path = "payments/reconciliation.html")]
 struct ReconciliationPage {
@@ -338,52 +469,46 @@ struct ReconciliationPage {
     lines: Vec<ReconciliationLine>,
     /// Orders of the day that were not confirmed: (dossier code, payment).
     mismatches: Vec<(String, smartcity_store::payments::Payment)>,
+    from: String,
+    to: String,
+    totals: Vec<PaymentBreakdown>,
 }
 
 impl ReconciliationPage {
     fn vnd<T: std::borrow::Borrow<i64>>(&self, amount: T) -> String {
         smartcity_domain::payments::format_vnd(*amount.borrow())
     }
+
+    fn channel(&self, code: &str) -> &'static str {
+        Channel::parse(code).map(|c| self.ctx.pick(c.label_vi(), c.label_en())).unwrap_or("—")
+    }
+
+    fn method(&self, code: &str) -> &'static str {
+        PaymentMethod::parse(code).map(|m| self.ctx.pick(m.label_vi(), m.label_en())).unwrap_or("—")
+    }
+
+    fn total(&self) -> (i64, i64, i64) {
+        self.totals.iter().fold((0, 0, 0), |(n, a, r), t| (n + t.count, a + t.amount_vnd, r + t.refunded_vnd))
+    }
 }
 
-/// `?day=YYYY-MM-DD` (Vietnam date) of the reconciliation; today by default.
-#[derive(Debug, Default, Deserialize)]
-pub struct DayQuery {
-    #[serde(default)]
-    pub day: String,
+/// The gateway a payment method went through: VNPay for online payments, none at the desk.
+pub fn gateway_of(method: &str) -> &'static str {
+    if method == PaymentMethod::Vnpay.as_str() { "vnpay" } else { "" }
 }
 
 /// `GET /desk/payments`: the daily reconciliation per unit and channel (reception officers, administrators):
-/// expected vs confirmed, and the orders that did not settle, to check against the gateway's own report.
+/// expected vs confirmed, and the orders that did not settle, to check against the gateway's own report; and
+/// the money confirmed over a period per procedure, unit, dossier channel and payment method.
 pub async fn reconciliation(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
     AppQuery(q): AppQuery<DayQuery>,
 ) -> AppResult<Response> {
-    use chrono::TimeZone;
-    use smartcity_domain::identity::Role;
-    user.require_any_role(&state, &[Role::ReceptionOfficer, Role::Administrator]).await?;
-    let today = chrono::Utc::now().with_timezone(&smartcity_domain::time::TZ).date_naive();
-    let day = match q.day.trim() {
-        "" => today,
-        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            AppError::invalid_field(
-                "day",
-                "date_invalid",
-                "Ngày phải có dạng năm-tháng-ngày, ví dụ 2026-11-27.",
-                "The day must be year-month-day, e.g. 2026-11-27.",
-            )
-        })?,
-    };
-    let start = |d: chrono::NaiveDate| {
-        smartcity_domain::time::TZ
-            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .single()
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or_default()
-    };
-    let (from, to) = (start(day), start(day.succ_opt().unwrap_or(day)));
+    require_payment_staff(&state, &user).await?;
+    let day = parse_day("day", &q.day, today())?;
+    let (from, to) = (start_of(day), start_of(day.succ_opt().unwrap_or(day)));
     let lines = reconcile(&state.store.payment_totals(from, to).await?);
     let mut mismatches = Vec::new();
     for p in state.store.payments_created(from, to, 500).await? {
@@ -396,7 +521,50 @@ pub async fn reconciliation(
         let code = state.store.dossier(p.dossier_id).await?.map(|d| d.code).unwrap_or_default();
         mismatches.push((code, p));
     }
-    Ok(render(&ReconciliationPage { ctx, day: day.to_string(), lines, mismatches }))
+    let period = Period::parse(&q.from, &q.to)?;
+    let (start, end) = period.bounds();
+    let totals = state.store.payment_breakdown(start, end).await?;
+    Ok(render(&ReconciliationPage {
+        ctx,
+        day: day.to_string(),
+        lines,
+        mismatches,
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        totals,
+    }))
+}
+
+/// `GET /desk/payments/totals.csv?from=&to=`: the period's totals per procedure, unit, channel and payment
+/// method, for a spreadsheet.
+pub async fn totals_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(q): AppQuery<DayQuery>,
+) -> AppResult<Response> {
+    require_payment_staff(&state, &user).await?;
+    let period = Period::parse(&q.from, &q.to)?;
+    let (start, end) = period.bounds();
+    let rows = state.store.payment_breakdown(start, end).await?;
+    let mut body = String::from(
+        "procedure_code,procedure_name,unit_code,channel,method,gateway,count,amount_vnd,refunded_vnd,net_vnd\r\n",
+    );
+    for r in &rows {
+        body.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
+            csv_field(&r.procedure_code),
+            csv_field(&r.procedure_name),
+            csv_field(&r.unit_code),
+            r.channel,
+            r.method,
+            gateway_of(&r.method),
+            r.count,
+            r.amount_vnd,
+            r.refunded_vnd,
+            r.amount_vnd - r.refunded_vnd
+        ));
+    }
+    Ok(csv_response(&format!("thu-phi-{}-{}.csv", period.from, period.to), body))
 }
 
 /// What the desk records to waive a fee.

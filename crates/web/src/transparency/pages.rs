@@ -271,7 +271,7 @@ pub async fn formulas(ctx: PageContext) -> AppResult<Response> {
 }
 
 /// A CSV field: quoted when needed, and never read by a spreadsheet as a formula.
-pub(super) fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
@@ -281,7 +281,7 @@ fn csv_number(v: Option<f64>) -> String {
 }
 
 /// UTF-8 with a byte-order mark so spreadsheet programs show Vietnamese correctly.
-pub(super) fn csv_response(filename: &str, body: String) -> Response {
+pub(crate) fn csv_response(filename: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -514,3 +514,211 @@ async fn bad_input_gets_a_clear_error_never_a_5xx() {
     let req = Request::get("/payments/vnpay/ipn?vnp_Amount=%ZZ&&&=").body(Body::empty()).unwrap();
     assert_eq!(app.send(req).await.json()["RspCode"], "97");
 }
+
+#[tokio::test]
+async fn city_administrators_set_a_versions_fees_and_bad_amounts_are_refused_in_both_languages() {
+    let app = TestApp::new().await;
+    with_paid_procedure(&app).await;
+    app.staff("admin@hue.test", &[(Role::Administrator, "46")]).await;
+    app.staff("ward-admin@hue.test", &[(Role::Administrator, WARD_A)]).await;
+    let admin = app.login("admin@hue.test").await;
+    let ward_admin = app.login("ward-admin@hue.test").await;
+    let path = format!("/admin/procedures/{PROCEDURE}/fees");
+    let page = app.get(&path, Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("value=\"le_phi\"") && page.body.contains("value=\"150.000\""), "{}", page.body);
+    assert_eq!(app.get(&path, Some(&ward_admin)).await.status, StatusCode::FORBIDDEN, "the catalogue is the city's");
+
+    let row = |amount: &'static str| {
+        vec![
+            ("version", "1"),
+            ("rows", "2"),
+            ("key_0", "le_phi"),
+            ("kind_0", "le_phi"),
+            ("name_vi_0", "Lệ phí cấp bản sao"),
+            ("amount_0", "8.000"),
+            ("collect_at_0", "reception"),
+            ("before_0", "on"),
+            ("key_1", "phi_gui"),
+            ("kind_1", "phi"),
+            ("name_vi_1", "Phí gửi kết quả qua bưu chính"),
+            ("amount_1", amount),
+            ("collect_at_1", "result"),
+        ]
+    };
+    for (amount, vi, en) in [
+        ("-20.000", "Dòng 2: Số tiền không được âm.", "Row 2: The amount cannot be negative."),
+        ("20.000,5", "Dòng 2: Số tiền tính bằng đồng, không có phần lẻ", "Row 2: Amounts are whole đồng"),
+    ] {
+        let refused = app.post_form(&path, Some(&admin), &row(amount)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.body.contains(vi), "{}", refused.body);
+        assert!(refused.body.contains(&format!("value=\"{amount}\"")), "what was typed comes back");
+        let english = app.post_form(&format!("{path}?lang=en"), Some(&admin), &row(amount)).await;
+        assert!(english.body.contains(en), "{}", english.body);
+    }
+    let procedure = app.store.procedure_versions(PROCEDURE).await.unwrap().pop().unwrap();
+    assert_eq!(app.store.procedure_fees(&procedure).await.unwrap()[0].amount_vnd, 150_000, "nothing saved");
+
+    let saved = app.post_form(&path, Some(&admin), &row("20.000")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let fees = app.store.procedure_fees(&procedure).await.unwrap();
+    assert_eq!(
+        fees.iter()
+            .map(|f| (f.key.as_str(), f.amount_vnd, f.collect_at.as_str(), f.before_processing))
+            .collect::<Vec<_>>(),
+        [("le_phi", 8_000, "reception", true), ("phi_gui", 20_000, "result", false)]
+    );
+    assert_eq!(app.post_form(&path, Some(&ward_admin), &row("20.000")).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn unit_administrators_register_their_own_units_series_and_bad_symbols_are_refused() {
+    let app = TestApp::new().await;
+    with_paid_procedure(&app).await;
+    app.staff("ward-admin@hue.test", &[(Role::Administrator, WARD_A)]).await;
+    let ward_admin = app.login("ward-admin@hue.test").await;
+    let page = app.get("/admin/receipt-series", Some(&ward_admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("data-series=\"AA/26E\""), "the city's series is not theirs");
+    let form = |unit: &'static str, template: &'static str, series: &'static str| {
+        vec![
+            ("unit_code", unit),
+            ("template_symbol", template),
+            ("series_symbol", series),
+            ("collector_name", "UBND phường"),
+            ("collector_tax_code", "3300101406"),
+        ]
+    };
+    let taken = app.post_form("/admin/receipt-series", Some(&ward_admin), &form(WARD_A, "01BLP0-001", "AA/26E")).await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(taken.body.contains("Ký hiệu biên lai AA/26E đã được đăng ký"), "{}", taken.body);
+    let bad = app.post_form("/admin/receipt-series", Some(&ward_admin), &form(WARD_A, "BLP-1", "PX/26E")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("01BLP0-001"), "{}", bad.body);
+    let elsewhere =
+        app.post_form("/admin/receipt-series", Some(&ward_admin), &form("46", "01BLP0-001", "PX/26E")).await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "not their unit");
+    let done = app.post_form("/admin/receipt-series", Some(&ward_admin), &form(WARD_A, "01blp0-002", "px/26e")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = app.get("/admin/receipt-series", Some(&ward_admin)).await;
+    assert!(page.body.contains("data-series=\"PX/26E\"") && page.body.contains("01BLP0-002"));
+    let series = app.store.receipt_series().await.unwrap();
+    let mine = series.iter().find(|s| s.series_symbol == "PX/26E").unwrap();
+    let city = series.iter().find(|s| s.series_symbol == "AA/26E").unwrap();
+    let retire_city = app.post_form(&format!("/admin/receipt-series/{}/retire", city.id), Some(&ward_admin), &[]).await;
+    assert_eq!(retire_city.status, StatusCode::FORBIDDEN);
+    let retired = app.post_form(&format!("/admin/receipt-series/{}/retire", mine.id), Some(&ward_admin), &[]).await;
+    assert_eq!(retired.status, StatusCode::SEE_OTHER);
+    assert!(!app.store.receipt_series().await.unwrap().iter().any(|s| s.id == mine.id && s.active));
+}
+
+#[tokio::test]
+async fn the_desk_replaces_a_receipt_and_both_receipts_and_the_public_check_show_the_link() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen).await;
+    let taken = app
+        .post_form(
+            &format!("/dossiers/{code}/payments/counter"),
+            Some(&c.reception),
+            &[("fee_key", "le_phi"), ("method", "cash")],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    let old = app.get("/api/v1/receipts/AA-26E/1", Some(&c.citizen)).await.json();
+    let fields = [("payer_name", "Trần Thị Dân"), ("payer_id_number", "046090001234"), ("reason", "Ghi sai họ tên")];
+    assert_eq!(
+        app.post_form("/bien-lai/AA-26E/1/replace", Some(&c.citizen), &fields).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let no_reason = app
+        .post_form("/bien-lai/AA-26E/1/replace", Some(&c.reception), &[("payer_name", "Trần Thị Dân"), ("reason", " ")])
+        .await;
+    assert!(no_reason.body.contains("Hãy ghi lý do thay thế biên lai."), "{}", no_reason.body);
+    let replaced = app.post_form("/bien-lai/AA-26E/1/replace", Some(&c.reception), &fields).await;
+    assert_eq!(replaced.location(), Some("/bien-lai/AA-26E/2"), "{}", replaced.body);
+
+    let new = app.get("/api/v1/receipts/AA-26E/2", Some(&c.citizen)).await.json();
+    assert_eq!((new["kind"].as_str(), new["replaces"].as_str()), (Some("replacement"), Some("AA/26E/0000001")));
+    assert_eq!((new["payer_name"].as_str(), new["amount_vnd"].as_i64()), (Some("Trần Thị Dân"), Some(150_000)));
+    let old_now = app.get("/api/v1/receipts/AA-26E/1", Some(&c.citizen)).await.json();
+    assert_eq!(old_now["replaced_by"], "AA/26E/0000002");
+    assert_eq!(old_now["payer_name"], old["payer_name"], "the old receipt is unchanged");
+    let xml = app.get("/api/v1/receipts/AA-26E/1?format=xml", Some(&c.citizen)).await;
+    assert!(xml.body.contains("<BiThayTheBoiBienLai>AA/26E/0000002</BiThayTheBoiBienLai>"), "{}", xml.body);
+
+    let old_code = old["verification_code"].as_str().unwrap();
+    let check = app.get(&format!("/api/v1/receipts/verify/{old_code}"), None).await.json();
+    assert_eq!((check["valid"].as_bool(), check["replaced_by"].as_str()), (Some(false), Some("AA/26E/0000002")));
+    let page = app.get(&format!("/bien-lai/tra-cuu?code={old_code}"), None).await;
+    assert!(page.body.contains("id=\"verify-replaced\"") && page.body.contains("AA/26E/0000002"));
+    let new_check =
+        app.get(&format!("/api/v1/receipts/verify/{}", new["verification_code"].as_str().unwrap()), None).await;
+    assert_eq!(new_check.json()["replaces"], "AA/26E/0000001");
+    assert!(!new_check.body.contains("046090001234"), "no ID numbers on the public check");
+    let old_page = app.get("/bien-lai/AA-26E/1", Some(&c.reception)).await;
+    assert!(old_page.body.contains("id=\"receipt-replaced\"") && !old_page.body.contains("id=\"replace-form\""));
+    let again = app.post_form("/bien-lai/AA-26E/1/replace", Some(&c.reception), &fields).await;
+    assert!(again.body.contains("Biên lai này đã được thay thế"), "{}", again.body);
+}
+
+#[tokio::test]
+async fn totals_by_procedure_unit_channel_and_method_come_as_a_page_csv_and_json() {
+    let app = TestApp::new().await;
+    let c = cast(&app).await;
+    let code = submit(&app, &c.citizen).await;
+    app.post_form(
+        &format!("/dossiers/{code}/payments/counter"),
+        Some(&c.reception),
+        &[("fee_key", "le_phi"), ("method", "cash")],
+    )
+    .await;
+    let paid_online = submit(&app, &c.citizen).await;
+    let opened = open_payment(&app, &c.citizen, &paid_online).await.json();
+    let query = ipn_query(SANDBOX_HASH_SECRET, opened["txn_ref"].as_str().unwrap(), "15000000", "00");
+    assert_eq!(ipn(&app, &query).await["RspCode"], "00");
+
+    let json = app.get("/api/v1/payments/totals", Some(&c.reception)).await;
+    assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+    let json = json.json();
+    let rows: Vec<(String, String, String, String, i64, i64)> = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |k: &str| r[k].as_str().unwrap().to_owned();
+            (
+                s("procedure_code"),
+                s("channel"),
+                s("method"),
+                s("gateway"),
+                r["count"].as_i64().unwrap(),
+                r["amount_vnd"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (PROCEDURE.to_owned(), "online".to_owned(), "cash".to_owned(), String::new(), 1, 150_000),
+            (PROCEDURE.to_owned(), "online".to_owned(), "vnpay".to_owned(), "vnpay".to_owned(), 1, 150_000),
+        ]
+    );
+    assert_eq!(json["amount_vnd"], 300_000);
+    let csv = app.get("/desk/payments/totals.csv", Some(&c.reception)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body.contains(&format!(
+            "{PROCEDURE},Cấp bản sao trích lục hộ tịch,{WARD_A},online,vnpay,vnpay,1,150000,0,150000"
+        )),
+        "{}",
+        csv.body
+    );
+    let page = app.get("/desk/payments", Some(&c.reception)).await;
+    assert!(page.body.contains("id=\"totals\"") && page.body.contains("300.000"), "{}", page.body);
+    assert_eq!(app.get("/api/v1/payments/totals", Some(&c.citizen)).await.status, StatusCode::FORBIDDEN);
+    let reversed = app.get("/api/v1/payments/totals?from=2026-11-20&to=2026-11-01", Some(&c.reception)).await;
+    assert_eq!(reversed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reversed.json()["error"], "period_invalid");
+}
