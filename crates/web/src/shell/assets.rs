@@ -23,6 +23,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("leaflet-layers.png", "image/png", include_bytes!("../../static/leaflet-layers.png")),
     ("leaflet-layers-2x.png", "image/png", include_bytes!("../../static/leaflet-layers-2x.png")),
     ("reports.js", "text/javascript; charset=utf-8", include_bytes!("../../static/reports.js")),
+    ("environment.js", "text/javascript; charset=utf-8", include_bytes!("../../static/environment.js")),
 ];
 
 /// `GET /static/{name}`.
