@@ -1,5 +1,6 @@
 // Journey k: a visitor on a phone (360×740) opens the environment page and sees every air-quality station's
-// VN_AQI with its band colour (and readable text on it), and both river gauges against their alarm levels.
+// VN_AQI with its band colour (and readable text on it), the map with the stations and gauges coloured the same
+// way, both river gauges against their alarm levels, and the rainfall with its daily totals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PHONE, checkCommon, checkNoHorizontalScroll, clickAndWait, screenshot, url, visit, withBrowser } from './lib.mjs';
@@ -34,6 +35,22 @@ test('visitor on a phone sees every station AQI with its colour', { timeout: 120
     assert.equal(await rivers.count(), 2, 'Kim Long and Phú Ốc');
     assert.ok((await page.locator('#river-list').innerText()).includes('BĐ2'), 'alarm levels shown');
     assert.ok((await page.locator('svg.chart').count()) >= 2, 'charts drawn');
+
+    // The map: one point per station and gauge, drawn by Leaflet inside the phone's width.
+    const map = page.locator('#env-map');
+    await page.waitForFunction(() => document.getElementById('env-map').hasAttribute('data-points'));
+    assert.equal(Number(await map.getAttribute('data-points')), api.length + 2, 'stations and gauges on the map');
+    const box = await map.boundingBox();
+    assert.ok(box.width <= PHONE.width && box.height > 150, `map box ${JSON.stringify(box)}`);
+    assert.equal(await page.locator('#env-map path.leaflet-interactive').count(), api.length + 2, 'one marker per point');
+    for (const s of api) {
+      const point = page.locator('#env-map-points li[data-kind="station"]').filter({ hasText: s.name });
+      assert.equal(await point.getAttribute('data-colour'), s.hourly.colour, `map colour of ${s.name}`);
+    }
+    // Rainfall beside the rivers: the demo rain gauge with seven daily totals.
+    const rain = page.locator('#rain-list li.station');
+    assert.ok((await rain.count()) >= 1, 'the demo rain gauge');
+    assert.equal(await rain.first().locator('table.rain-days tbody tr').count(), 7);
     await screenshot(page, 'environment-360.png');
 
     await visit(page, '/moi-truong?lang=en');

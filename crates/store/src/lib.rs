@@ -53,7 +53,7 @@ pub use portal::PortalStore;
 pub use procedures::ProcedureStore;
 pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
-pub use sensing::{AlarmStore, SensingStore};
+pub use sensing::{AlarmRuleStore, AlarmStore, SensingStore};
 pub use sessions::SessionStore;
 pub use transparency::TransparencyStore;
 pub use units::UnitStore;

@@ -359,6 +359,12 @@ portable_tables! {
     alarm_sop_ticks: AlarmSopTickDumpRow order "alarm_id, step_id" {
         alarm_id: Uuid, step_id: Uuid, ticked_by: Option<Uuid>, ticked_at: DateTime<Utc>,
     }
+    alarm_rules: AlarmRuleDumpRow order "code" {
+        code: String, definition: String, updated_at: DateTime<Utc>,
+    }
+    river_gauge_levels: RiverGaugeLevelsDumpRow order "gauge_id" {
+        gauge_id: String, bd1_m: f64, bd2_m: f64, bd3_m: f64, updated_at: DateTime<Utc>,
+    }
     audit_log: AuditDumpRow order "seq" {
         seq: i64, at: DateTime<Utc>, actor: Option<String>, action: String, record_type: String,
         record_id: String, ip: Option<String>, details: String, prev_hash: String, hash: String,

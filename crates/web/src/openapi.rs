@@ -23,7 +23,8 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
         payments::api::create_payment, payments::api::get_payment, payments::api::get_receipt, payments::api::verify_receipt,
         payments::api::totals,
         portal::search::api,
-        sensing::environment::api_aqi, sensing::environment::api_rivers,
+        sensing::environment::api_aqi, sensing::environment::api_rivers, sensing::environment::api_rainfall,
+        sensing::rules::api_rules, sensing::rules::api_put_rule, sensing::rules::api_put_levels,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
@@ -36,7 +37,7 @@ use crate::{dossiers, identity, operations, payments, portal, sensing, transpare
          (name = "payments", description = "Fees paid online (VNPay 2.1.0) or at the desk, e-receipts and their verification. \
             Gateway callbacks: GET /payments/vnpay/ipn (the authority, answers {RspCode, Message}) and GET /payments/vnpay/return (display only)."),
          (name = "portal", description = "The one search box over the unit sites and the procedure catalogue"),
-         (name = "sensing", description = "Air quality (VN_AQI) and river levels against flood alarm levels")),
+         (name = "sensing", description = "Air quality (VN_AQI), river levels against flood alarm levels, and the alarm rules")),
 )]
 pub struct ApiDoc;
 

@@ -17,7 +17,7 @@
       L.geoJSON(data, {
         style: { color: "#5b2a86", weight: 1, fillOpacity: 0.04 },
         onEachFeature: function (f, layer) { layer.bindTooltip(String(f.properties.name)); }
-      }).addTo(map);
+      }).addTo(map).bringToBack();
     }).catch(function () {});
     return map;
   }

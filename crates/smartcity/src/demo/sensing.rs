@@ -4,7 +4,8 @@
 //! 10 minutes: PM2.5 with morning and evening traffic peaks, ozone peaking after midday, rivers below BĐ1 with a
 //! small tide. One camera stopped reporting three hours ago, so the IOC page shows a silent device. Air stations
 //! and river gauges also get [`HISTORY_DAYS`] of hourly history before that day, with a smoky spell and a flood
-//! that passed (see [`history_reading`]), so the transparency page's period summaries have something to count.
+//! that passed (see [`history_reading`]), so the transparency page's period summaries have something to count;
+//! the rain gauge gets a week of 10-minute rainfall with a wet day, for the page's daily totals.
 //!
 //! [`simulate_tick`] produces one round of live readings (the simulator: `smartcity simulate` or
 //! `serve --simulate`); in the storm scenario Kim Long and Phú Ốc rise 0.6 m a round until well above BĐ2.
@@ -29,6 +30,8 @@ const DEMO_AIR_STATIONS: [&str; 2] = ["dan-nam-giao", "cam-ga-hue"];
 const DEMO_LIGHT_CABINETS: [&str; 4] = ["ngo-mon", "phu-van-lau", "truong-quoc-hoc", "cau-ngoi-thanh-toan"];
 /// Days of hourly history of the air stations and river gauges before the last 24 hours.
 const HISTORY_DAYS: i64 = 30;
+/// Days of 10-minute rainfall history of the rain gauge before the last 24 hours.
+const RAIN_HISTORY_DAYS: i64 = 8;
 /// The camera that went silent three hours ago.
 const SILENT_CAMERA: &str = "cam-bai-bien-thuan-an";
 
@@ -123,9 +126,10 @@ fn reading(props: &Value, seed: i64, at: DateTime<Utc>) -> Value {
     }
 }
 
-/// A reading of the history before the last day: [`reading`], with three episodes of the past month laid over
-/// it: a rainy clean spell about 20 days ago, a flood about 12 days ago (Kim Long above BĐ2, Phú Ốc above BĐ1)
-/// and a smoky spell about 6 days ago (dust nearly three times its usual level).
+/// A reading of the history before the last day: [`reading`], with the episodes of the past month laid over
+/// it: a rainy clean spell about 20 days ago, a flood about 12 days ago after a downpour (Kim Long above BĐ2, Phú
+/// Ốc above BĐ1), a smoky spell about 6 days ago (dust nearly three times its usual level) and a wet day about
+/// three days ago.
 fn history_reading(props: &Value, seed: i64, at: DateTime<Utc>, now: DateTime<Utc>) -> Value {
     let base = reading(props, seed, at);
     let Some(v) = base.as_f64() else { return base };
@@ -136,6 +140,8 @@ fn history_reading(props: &Value, seed: i64, at: DateTime<Utc>, now: DateTime<Ut
         (Some("pm25" | "pm10"), _) => v * (1.0 + 1.8 * bump(6.0, 1.2) - 0.5 * bump(20.0, 3.0)),
         (_, Some("tram-thuy-van-kim-long")) => v + 2.0 * bump(12.0, 1.0),
         (_, Some(_)) => v + 1.9 * bump(12.0, 1.2),
+        // Rain (mm per 10 minutes): a wet day about three days ago, and the downpour before the flood.
+        _ if g("measure") == Some("rainfall") => v + 2.5 * bump(3.0, 0.3) + 6.0 * bump(12.4, 0.4),
         _ => v,
     };
     json!((v.max(0.0) * 100.0).round() / 100.0)
@@ -240,6 +246,17 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
                 }
                 rows.push(NewObservation::new(ds, at, &reading(&s.properties, seed as i64 * 7 + i as i64, at)));
             }
+            if kind == "rain_gauge" {
+                // A week of 10-minute rainfall before the last day, for the daily totals and the 7-day chart.
+                for step in 145..=RAIN_HISTORY_DAYS * 144 {
+                    let at = now - Duration::minutes(10 * step);
+                    rows.push(NewObservation::new(
+                        ds,
+                        at,
+                        &history_reading(&s.properties, seed as i64 * 7 + i as i64, at, now),
+                    ));
+                }
+            }
             if ["air_quality_station", "river_gauge"].contains(&kind.as_str()) {
                 for hours in 25..=HISTORY_DAYS * 24 {
                     let at = now - Duration::hours(hours);
@@ -328,5 +345,10 @@ mod tests {
         };
         assert!(pm(6) > 2.0 * pm(14), "smoky spell: {} vs {}", pm(6), pm(14));
         assert_eq!(history_reading(&json!({"status": "lamp"}), 1, now, now), json!(false));
+        let rain = |days: f64| {
+            let at = now - Duration::minutes((days * 1440.0) as i64);
+            history_reading(&json!({"measure": "rainfall"}), 1, at, now).as_f64().unwrap()
+        };
+        assert!(rain(3.0) >= 2.5, "a wet day three days ago: {} mm in 10 minutes", rain(3.0));
     }
 }

@@ -185,6 +185,16 @@ pub trait AlarmStore {
         alarm_type: &str,
         condition: AlarmCondition,
     ) -> StoreResult<AlarmOutcome>;
+    /// Like [`Self::evaluate_alarm`], with the condition computed from the severity of the active alarm as the
+    /// write transaction reads it (a rule's hysteresis depends on it); `None` from `rule` changes nothing.
+    async fn evaluate_alarm_with(
+        &self,
+        ctx: &AuditContext,
+        originator: &str,
+        originator_name: &str,
+        alarm_type: &str,
+        rule: impl FnOnce(Option<AlarmSeverity>) -> Option<AlarmCondition>,
+    ) -> StoreResult<AlarmOutcome>;
     /// Alarms, most severe first, then the longest waiting; `active_only` hides cleared ones.
     async fn list_alarms(&self, active_only: bool, limit: i64) -> StoreResult<Vec<StoredAlarm>>;
     /// One alarm.
@@ -213,6 +223,17 @@ impl AlarmStore for Store {
         alarm_type: &str,
         condition: AlarmCondition,
     ) -> StoreResult<AlarmOutcome> {
+        self.evaluate_alarm_with(ctx, originator, originator_name, alarm_type, |_| Some(condition)).await
+    }
+
+    async fn evaluate_alarm_with(
+        &self,
+        ctx: &AuditContext,
+        originator: &str,
+        originator_name: &str,
+        alarm_type: &str,
+        rule: impl FnOnce(Option<AlarmSeverity>) -> Option<AlarmCondition>,
+    ) -> StoreResult<AlarmOutcome> {
         let sql = format!("SELECT {COLUMNS} FROM alarms WHERE originator = $1 AND alarm_type = $2 AND NOT cleared");
         let outcome = in_write_tx!(self, tx => {
             let row: Option<AlarmRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -221,6 +242,9 @@ impl AlarmStore for Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let active = row.map(AlarmRow::into_alarm).transpose()?;
+            let Some(condition) = rule(active.as_ref().map(|a| a.alarm.severity)) else {
+                return Ok(AlarmOutcome::Nothing);
+            };
             let decision = decide(active.as_ref().map(|a| &a.alarm), originator, alarm_type, condition)?;
             let (id, alarm, outcome, insert) = match decision {
                 AlarmDecision::Nothing => return Ok(AlarmOutcome::Nothing),

@@ -1,5 +1,5 @@
 //! `sensing`: the OGC SensorThings API 1.1 entities (integer ids are the `@iot.id`), bulk and idempotent
-//! Observation ingest, and the IOC alarms ([`alarms`]).
+//! Observation ingest, the IOC alarms ([`alarms`]) and the rules that raise them ([`rules`]).
 //!
 //! Entities travel as JSON objects in their STA shape (`name`, `unitOfMeasurement`, `phenomenonTime`…); the
 //! [`model`] maps each property to its column, so one reader, one writer and one `$filter` translator
@@ -8,6 +8,7 @@
 pub mod alarms;
 pub mod filter_sql;
 pub mod model;
+pub mod rules;
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +21,7 @@ use smartcity_domain::sensing::sensorthings::{Expr, OrderBy, TimeValue, matches}
 pub use alarms::{AlarmStore, StoredAlarm};
 pub use filter_sql::Param;
 pub use model::{EntitySet, FieldKind, NavKind, Navigation};
+pub use rules::AlarmRuleStore;
 
 use crate::{Backend, Store, StoreError, StoreResult, in_write_tx, on_reader};
 use filter_sql::{SqlBuilder, reads_own_properties_only, to_micros};

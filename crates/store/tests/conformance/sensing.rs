@@ -4,12 +4,14 @@
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 use smartcity_domain::operations::alarms::{AlarmCondition, AlarmSeverity, acknowledge, clear};
+use smartcity_domain::sensing::alarm_rules::{AlarmRule, RuleCondition, RuleScope, ThresholdStep, default_rules};
+use smartcity_domain::sensing::flood::AlarmLevels;
 use smartcity_domain::sensing::sensorthings::{OrderBy, parse_filter, parse_orderby};
 use smartcity_store::StoreError;
 use smartcity_store::sensing::alarms::{AlarmOutcome, OperatorAction};
 use smartcity_store::sensing::{AlarmStore, Cursor, EntitySet, NewObservation, Ref, SensingStore, StaQuery, WriteOp};
 use smartcity_store::testing::fresh_store;
-use smartcity_store::{AuditStore, Store};
+use smartcity_store::{AlarmRuleStore, AuditStore, Store};
 
 use super::admin;
 
@@ -82,6 +84,13 @@ pub async fn fill_sensing(store: &Store) {
             "flood_level",
             AlarmCondition::Raised { severity: AlarmSeverity::Major, at, details: json!({"level_m": 2.3}) },
         )
+        .await
+        .unwrap();
+    let mut rule = default_rules().remove(1);
+    rule.condition = RuleCondition::Silence { minutes: 30, severity: AlarmSeverity::Minor };
+    store.save_alarm_rule(&admin(), &rule).await.unwrap();
+    store
+        .save_gauge_levels(&admin(), "tram-thuy-van-kim-long", &AlarmLevels::new(1.1, 2.1, 3.6).unwrap())
         .await
         .unwrap();
 }
@@ -387,4 +396,73 @@ async fn one_active_alarm_per_originator_and_type_escalates_clears_and_is_audite
         assert!(audited.iter().any(|a| a == action), "{action} not audited: {audited:?}");
     }
     assert!(store.verify_audit().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn edited_alarm_rules_and_gauge_levels_replace_the_defaults_and_are_audited() {
+    let store = fresh_store().await;
+    assert_eq!(store.alarm_rules().await.unwrap(), default_rules(), "nothing stored: the defaults");
+    let kim_long_levels = |gauges: Vec<smartcity_domain::sensing::flood::RiverGauge>| {
+        let g = gauges.into_iter().find(|g| g.id == "tram-thuy-van-kim-long").unwrap();
+        (g.alarm_levels.bd1(), g.alarm_levels.bd2(), g.alarm_levels.bd3())
+    };
+    assert_eq!(kim_long_levels(store.river_gauges().await.unwrap()), (1.0, 2.0, 3.5));
+
+    // An administrator enables PM2.5 with a lower first step, and adds a rule for one Datastream.
+    let mut pm = default_rules().remove(2);
+    pm.enabled = true;
+    let custom = AlarmRule {
+        code: "turbidity_ds9".into(),
+        name: "Độ đục trạm 9".into(),
+        enabled: true,
+        auto_clear: false,
+        condition: RuleCondition::Threshold {
+            scope: RuleScope::Datastream { id: 9 },
+            steps: vec![ThresholdStep { at_least: 40.0, severity: AlarmSeverity::Major }],
+            clear_margin: 2.5,
+        },
+    };
+    store.save_alarm_rule(&admin(), &pm).await.unwrap();
+    store.save_alarm_rule(&admin(), &custom).await.unwrap();
+    pm.name = "Bụi mịn PM2.5".into();
+    store.save_alarm_rule(&admin(), &pm).await.unwrap();
+    let rules = store.alarm_rules().await.unwrap();
+    assert_eq!(rules.len(), 4);
+    assert_eq!(rules[2], pm, "saved twice: the second replaces the first");
+    assert_eq!(rules[3], custom);
+
+    store
+        .save_gauge_levels(&admin(), "tram-thuy-van-kim-long", &AlarmLevels::new(0.8, 1.8, 3.2).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(kim_long_levels(store.river_gauges().await.unwrap()), (0.8, 1.8, 3.2));
+    assert!(matches!(
+        store.save_gauge_levels(&admin(), "tram-khong-co", &AlarmLevels::new(1.0, 2.0, 3.0).unwrap()).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let audited = super::audit_actions(&store).await;
+    assert_eq!(audited.iter().filter(|a| *a == "alarm_rule.saved").count(), 3);
+    assert_eq!(audited.iter().filter(|a| *a == "river_gauge.levels_saved").count(), 1);
+    assert!(store.verify_audit().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn stream_facts_name_the_observed_property_and_the_gauge() {
+    let store = fresh_store().await;
+    let ids = kim_long(&store).await;
+    store
+        .sta_write(&[WriteOp::Update {
+            set: EntitySet::Datastreams,
+            id: ids[4],
+            props: obj(json!({"properties": {"gauge": "tram-thuy-van-kim-long"}})),
+            links: vec![],
+        }])
+        .await
+        .unwrap();
+    let facts = store.stream_facts(&[ids[4], 9_999]).await.unwrap();
+    assert_eq!(facts.len(), 1);
+    let f = &facts[&ids[4]];
+    assert_eq!((f.observed_property.as_str(), f.gauge.as_deref()), ("Water level", Some("tram-thuy-van-kim-long")));
+    assert_eq!(f.definition, "http://vocab.nerc.ac.uk/collection/P01/current/WATRLVL/");
 }

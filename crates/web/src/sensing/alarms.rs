@@ -1,7 +1,8 @@
 //! The IOC operator's alarm page (`/ioc/canh-bao`): active alarms, most severe and longest waiting first, with
 //! acknowledge / assign-to-me / clear and a comment (each audited by the store), and the infrastructure devices by
-//! kind and ward with their online / late / offline state. A device whose last Observation is too old raises a
-//! `device_silent` alarm ([`check_devices`], run by the server every minute and on each view of the page).
+//! kind and ward with their online / late / offline state. A device whose last Observation is older than the
+//! silence rule allows raises a `device_silent` alarm ([`check_devices`], run by the server every minute and on
+//! each view of the page).
 
 use std::collections::BTreeMap;
 
@@ -15,11 +16,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use smartcity_domain::identity::Role;
-use smartcity_domain::operations::alarms::{AlarmCondition, AlarmSeverity, acknowledge, assign, clear};
+use smartcity_domain::operations::alarms::{AlarmSeverity, acknowledge, assign, clear};
+use smartcity_domain::sensing::alarm_rules::{AlarmRule, RuleCondition, evaluate_silence};
 use smartcity_domain::sensing::sensorthings::parse_filter;
 use smartcity_store::sensing::alarms::{AlarmEvent, OperatorAction, StoredAlarm};
 use smartcity_store::sensing::{EntitySet, SensingStore, StaQuery};
-use smartcity_store::{AlarmStore, AuditContext, StoreError};
+use smartcity_store::{AlarmRuleStore, AlarmStore, AuditContext, StoreError};
 use uuid::Uuid;
 
 use crate::shell::auth::{ClientIp, CurrentUser};
@@ -27,7 +29,7 @@ use crate::shell::page::{PageContext, redirect, render};
 use crate::{AppError, AppResult, AppState};
 
 /// The alarm type a silent device raises.
-pub const SILENT_ALARM: &str = "device_silent";
+pub const SILENT_ALARM: &str = smartcity_domain::sensing::alarm_rules::SILENT_RULE;
 
 /// Routes of the alarm pages.
 pub fn router() -> Router<AppState> {
@@ -132,20 +134,24 @@ pub async fn devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>
         .collect())
 }
 
-/// Every device with its state; raises or clears its `device_silent` alarm as its state says.
+/// Every device with its state; each silence rule in force (`device_silent` by default: an hour without an
+/// Observation) raises or clears its alarm on the device.
 pub async fn check_devices(state: &AppState, now: DateTime<Utc>) -> Result<Vec<Device>, StoreError> {
     let devices = devices(state, now).await?;
+    let rules: Vec<AlarmRule> = state
+        .store
+        .alarm_rules()
+        .await?
+        .into_iter()
+        .filter(|r| matches!(r.condition, RuleCondition::Silence { .. }))
+        .collect();
     let ctx = AuditContext::system("sensing:device-rule");
     for d in &devices {
-        let condition = match d.state {
-            DeviceState::Offline => AlarmCondition::Raised {
-                severity: AlarmSeverity::Warning,
-                at: now,
-                details: json!({"last_observation": d.last, "kind": d.kind}),
-            },
-            _ => AlarmCondition::Normal { at: now },
-        };
-        state.store.evaluate_alarm(&ctx, &format!("Things({})", d.id), &d.name, SILENT_ALARM, condition).await?;
+        for rule in &rules {
+            let details = json!({"last_observation": d.last, "kind": d.kind});
+            let Some(condition) = evaluate_silence(rule, d.last, now, details) else { continue };
+            state.store.evaluate_alarm(&ctx, &format!("Things({})", d.id), &d.name, &rule.code, condition).await?;
+        }
     }
     Ok(devices)
 }
@@ -182,14 +188,21 @@ impl AlarmsPage {
     }
 }
 
-/// What raised an alarm, in a few words: the water level and alarm level for a flood, the device kind for a silent
-/// device.
+/// What raised an alarm, in a few words: the water level and alarm level for a flood, the reading against the
+/// threshold for a threshold rule, the device kind for a silent device.
 pub fn alarm_detail(ctx: &PageContext, a: &StoredAlarm) -> String {
     let d = &a.alarm.details;
     match (d.get("water_level_m").and_then(Value::as_f64), d.get("level_vi").and_then(Value::as_str)) {
         (Some(m), Some(vi)) => {
             let label = ctx.pick(vi, d.get("level_en").and_then(Value::as_str).unwrap_or(vi));
             format!("{m:.2} m · {label}")
+        }
+        _ if d.get("threshold").is_some() => {
+            let value = d.get("value").and_then(Value::as_f64).unwrap_or(f64::NAN);
+            match d.get("threshold").and_then(Value::as_f64) {
+                Some(t) => format!("{value} (≥ {t})"),
+                None => format!("{value}"),
+            }
         }
         _ => {
             let kind = d.get("kind").and_then(Value::as_str).unwrap_or_default();
@@ -204,7 +217,8 @@ pub fn alarm_type_labels(alarm_type: &str) -> (&'static str, &'static str) {
     match alarm_type {
         crate::sensing::ingest::FLOOD_ALARM => ("Mực nước lũ", "Flood level"),
         SILENT_ALARM => ("Thiết bị mất kết nối", "Device silent"),
-        _ => ("Cảnh báo khác", "Other alarm"),
+        smartcity_domain::sensing::alarm_rules::PM25_RULE => ("Bụi PM2.5 cao", "High PM2.5"),
+        _ => ("Cảnh báo theo quy tắc", "Rule alarm"),
     }
 }
 

@@ -1,7 +1,9 @@
 //! Môi trường: air quality (VN_AQI, QĐ 1459/QĐ-TCMT) and river levels against the flood alarm levels
 //! (QĐ 05/2020/QĐ-TTg), computed from the stored Observations with the domain's rules and served as JSON
-//! (`/api/v1/environment/aqi`, `/api/v1/environment/rivers`) and as the public page `/moi-truong` with 24-hour
-//! charts drawn as SVG on the server.
+//! (`/api/v1/environment/aqi`, `/api/v1/environment/rivers`, `/api/v1/environment/rainfall`) and as the public
+//! page `/moi-truong`: a map (stations coloured by AQI band, gauges by alarm level), 24-hour and 7-day charts drawn
+//! as SVG on the server, and rainfall (hourly and daily totals) next to the river levels, since Huế's floods follow
+//! the rain.
 //!
 //! Conventions the computation relies on (the demo and device set-up follow them): an air-quality station is a
 //! Thing with `properties.kind = "air_quality_station"` whose Datastreams carry `properties.pollutant` (`pm25`,
@@ -22,8 +24,10 @@ use smartcity_domain::sensing::aqi::{
     AqiCategory, AqiReport, DailyConcentrations, HourlyConcentrations, Pollutant, daily_aqi, hourly_aqi, max_8h_mean,
     nowcast,
 };
-use smartcity_domain::sensing::flood::{WaterLevelReading, assess, hue_gauges, trend};
+use smartcity_domain::sensing::flood::{WaterLevelReading, assess, trend};
+use smartcity_domain::sensing::rainfall;
 use smartcity_domain::sensing::sensorthings::parse_filter;
+use smartcity_store::AlarmRuleStore;
 use smartcity_store::sensing::{EntitySet, SensingStore, StaEntity, StaQuery, format_micros};
 
 use crate::shell::page::{PageContext, render};
@@ -34,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/environment/aqi", get(api_aqi))
         .route("/api/v1/environment/rivers", get(api_rivers))
+        .route("/api/v1/environment/rainfall", get(api_rainfall))
         .route("/moi-truong", get(page))
 }
 
@@ -89,6 +94,10 @@ pub struct StationAqi {
     #[serde(skip)]
     #[schema(ignore)]
     pub chart: String,
+    /// Hourly means of PM2.5 over 7 days, as SVG.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub chart_7d: String,
     /// `observed_at` in Huế time, for the page.
     #[serde(skip)]
     #[schema(ignore)]
@@ -105,6 +114,9 @@ pub struct RiverView {
     pub name_vi: String,
     pub name_en: String,
     pub river: String,
+    /// Where the gauge stands (its Thing's first Location).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
     pub bd1_m: f64,
     pub bd2_m: f64,
     pub bd3_m: f64,
@@ -126,6 +138,10 @@ pub struct RiverView {
     #[serde(skip)]
     #[schema(ignore)]
     pub chart: String,
+    /// Hourly means over 7 days, with the BĐ lines, as SVG.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub chart_7d: String,
     /// `observed_at` in Huế time, for the page.
     #[serde(skip)]
     #[schema(ignore)]
@@ -264,15 +280,19 @@ pub async fn stations(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Sta
         let mut series = Vec::new();
         let mut newest: Option<i64> = None;
         let mut pm25_points = Vec::new();
+        let mut pm25_week = Vec::new();
         for ds in related(state, thing.id, "Datastreams", EntitySet::Datastreams).await? {
             let Some(p) = prop(&ds, "pollutant").and_then(|p| Pollutant::ALL.into_iter().find(|x| x.as_str() == p))
             else {
                 continue;
             };
-            let samples =
-                state.store.numeric_series(ds.id, now - Duration::hours(24), now + Duration::seconds(1)).await?;
+            let from = if p == Pollutant::Pm25 { now - Duration::days(7) } else { now - Duration::hours(24) };
+            let mut samples = state.store.numeric_series(ds.id, from, now + Duration::seconds(1)).await?;
             newest = newest.max(samples.last().map(|s| s.0));
             if p == Pollutant::Pm25 {
+                pm25_week = hourly_points(&samples, now, 7 * 24);
+                let day_ago = (now - Duration::hours(24)).timestamp_micros();
+                samples.retain(|s| s.0 >= day_ago);
                 pm25_points = samples.clone();
             }
             series.push((p, hourly_means(&samples, now, 24)));
@@ -290,6 +310,7 @@ pub async fn stations(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Sta
             hourly: hourly.as_ref().map(aqi_view),
             daily: daily.as_ref().map(aqi_view),
             chart: chart_svg(&pm25_points, now, &[], "µg/m³"),
+            chart_7d: chart_svg_over(&pm25_week, now, Duration::days(7), &[], "µg/m³"),
         });
     }
     Ok(out)
@@ -297,13 +318,17 @@ pub async fn stations(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Sta
 
 /// Every river gauge with its level, trend and margins.
 pub async fn rivers(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<RiverView>> {
-    let gauges = hue_gauges();
+    let gauges = state.store.river_gauges().await?;
     let mut out = Vec::new();
     for thing in things_of_kind(state, "river_gauge").await? {
+        let (lat, lon) = position(state, thing.id).await?;
         for ds in related(state, thing.id, "Datastreams", EntitySet::Datastreams).await? {
             let Some(gauge) = prop(&ds, "gauge").and_then(|g| gauges.iter().find(|x| x.id == g)) else { continue };
-            let samples =
-                state.store.numeric_series(ds.id, now - Duration::hours(24), now + Duration::seconds(1)).await?;
+            let mut samples =
+                state.store.numeric_series(ds.id, now - Duration::days(7), now + Duration::seconds(1)).await?;
+            let week = hourly_points(&samples, now, 7 * 24);
+            let day_ago = (now - Duration::hours(24)).timestamp_micros();
+            samples.retain(|s| s.0 >= day_ago);
             let last = samples.last().copied();
             let recent: Vec<WaterLevelReading> = samples
                 .iter()
@@ -322,6 +347,8 @@ pub async fn rivers(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<River
                 name_vi: gauge.name_vi.clone(),
                 name_en: gauge.name_en.clone(),
                 river: gauge.river.clone(),
+                lat,
+                lon,
                 bd1_m: l.bd1(),
                 bd2_m: l.bd2(),
                 bd3_m: l.bd3(),
@@ -339,6 +366,7 @@ pub async fn rivers(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<River
                 margin_vi: assessment.as_ref().map(|a| a.margin_vi()),
                 margin_en: assessment.as_ref().map(|a| a.margin_en()),
                 chart: chart_svg(&samples, now, &lines, "m"),
+                chart_7d: chart_svg_over(&week, now, Duration::days(7), &lines, "m"),
             });
         }
     }
@@ -348,11 +376,34 @@ pub async fn rivers(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<River
 /// A 24-hour line chart as inline SVG (numbers only, no text from users), with dashed horizontal lines for
 /// thresholds such as BĐ1–BĐ3.
 pub fn chart_svg(points: &[(i64, f64)], now: DateTime<Utc>, lines: &[(f64, &str)], unit: &str) -> String {
+    chart_svg_over(points, now, Duration::hours(24), lines, unit)
+}
+
+/// Hourly means over the last `hours` hours as chart points (µs at the middle of each hour, oldest first), so a
+/// week of 10-minute readings draws as 168 points rather than a thousand.
+pub fn hourly_points(samples: &[(i64, f64)], now: DateTime<Utc>, hours: usize) -> Vec<(i64, f64)> {
+    let end = now.timestamp_micros();
+    hourly_means(samples, now, hours)
+        .into_iter()
+        .enumerate()
+        .rev()
+        .filter_map(|(i, m)| m.map(|v| (end - i as i64 * 3_600_000_000 - 1_800_000_000, v)))
+        .collect()
+}
+
+/// [`chart_svg`] over the `span` ending at `now`.
+pub fn chart_svg_over(
+    points: &[(i64, f64)],
+    now: DateTime<Utc>,
+    span: Duration,
+    lines: &[(f64, &str)],
+    unit: &str,
+) -> String {
     let (w, h, pad) = (320.0, 110.0, 14.0);
     if points.is_empty() {
         return String::new();
     }
-    let start = (now - Duration::hours(24)).timestamp_micros() as f64;
+    let start = (now - span).timestamp_micros() as f64;
     let span = (now.timestamp_micros() as f64 - start).max(1.0);
     let values = points.iter().map(|p| p.1).chain(lines.iter().map(|l| l.0));
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
@@ -380,6 +431,129 @@ pub fn chart_svg(points: &[(i64, f64)], now: DateTime<Utc>, lines: &[(f64, &str)
     svg
 }
 
+/// One day's rainfall.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DailyRainView {
+    /// Local date (Asia/Ho_Chi_Minh), `YYYY-MM-DD`.
+    pub date: String,
+    pub total_mm: f64,
+}
+
+/// A rain gauge with its recent totals.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RainGaugeView {
+    /// The Thing's `@iot.id`.
+    pub id: i64,
+    pub name: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Rain in the last hour, 3 hours and 24 hours, mm.
+    pub last_1h_mm: f64,
+    pub last_3h_mm: f64,
+    pub last_24h_mm: f64,
+    /// Totals of the last 24 rolling hours, newest first, mm.
+    pub hourly_mm: Vec<f64>,
+    /// Totals of the last 7 local days, oldest first (today last, so far).
+    pub daily: Vec<DailyRainView>,
+    pub observed_at: Option<String>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub chart_hours: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub chart_days: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub observed_local: String,
+}
+
+/// Every rain gauge (a Thing with `properties.kind = "rain_gauge"`) with the totals of its Datastreams whose
+/// `properties.measure` is `rainfall` (mm fallen in each reading's interval).
+pub async fn rain_gauges(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<RainGaugeView>> {
+    let mut out = Vec::new();
+    for thing in things_of_kind(state, "rain_gauge").await? {
+        let mut samples = Vec::new();
+        for ds in related(state, thing.id, "Datastreams", EntitySet::Datastreams).await? {
+            if prop(&ds, "measure") != Some("rainfall") {
+                continue;
+            }
+            samples
+                .extend(state.store.numeric_series(ds.id, now - Duration::days(8), now + Duration::seconds(1)).await?);
+        }
+        let newest = samples.iter().map(|s| s.0).max();
+        let timed: Vec<(DateTime<Utc>, f64)> =
+            samples.iter().filter_map(|(t, v)| DateTime::from_timestamp_micros(*t).map(|at| (at, *v))).collect();
+        let hourly = rainfall::hourly_totals(&timed, now, 24);
+        let daily = rainfall::daily_totals(&timed, now, 7);
+        let sum = |n: usize| (hourly.iter().take(n).sum::<f64>() * 10.0).round() / 10.0;
+        let (lat, lon) = position(state, thing.id).await?;
+        let hour_bars: Vec<(String, f64)> = hourly
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, v)| (if i % 6 == 0 { format!("-{i}h") } else { String::new() }, *v))
+            .collect();
+        let day_bars: Vec<(String, f64)> = daily.iter().map(|(d, v)| (d.format("%d/%m").to_string(), *v)).collect();
+        out.push(RainGaugeView {
+            id: thing.id,
+            name: thing.json.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            lat,
+            lon,
+            last_1h_mm: sum(1),
+            last_3h_mm: sum(3),
+            last_24h_mm: sum(24),
+            chart_hours: bar_chart_svg(&hour_bars, "mm"),
+            chart_days: bar_chart_svg(&day_bars, "mm"),
+            hourly_mm: hourly,
+            daily: daily.into_iter().map(|(d, total_mm)| DailyRainView { date: d.to_string(), total_mm }).collect(),
+            observed_at: newest.map(format_micros),
+            observed_local: local(newest),
+        });
+    }
+    Ok(out)
+}
+
+/// A bar chart as inline SVG: one bar per value, oldest first, each with its (possibly empty) label below; labels
+/// are ours (hours, dates), never text from users.
+pub fn bar_chart_svg(bars: &[(String, f64)], unit: &str) -> String {
+    let (w, h, pad, foot) = (320.0, 110.0, 14.0, 12.0);
+    if bars.is_empty() {
+        return String::new();
+    }
+    let hi = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max).max(1.0);
+    let slot = (w - 2.0 * pad) / bars.len() as f64;
+    let y = |v: f64| h - pad - foot - v / hi * (h - 2.0 * pad - foot);
+    let mut svg = format!(
+        r##"<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-hidden="true" focusable="false"><rect x="0" y="0" width="{w}" height="{h}" fill="#fff" stroke="#ccc"/>"##
+    );
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let x = pad + i as f64 * slot;
+        let top = y(*v);
+        svg.push_str(&format!(
+            r##"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="#1565c0"/>"##,
+            x + slot * 0.1,
+            slot * 0.8,
+            (h - pad - foot - top).max(0.0)
+        ));
+        if !label.is_empty() {
+            svg.push_str(&format!(
+                r##"<text x="{:.1}" y="{:.1}" font-size="8" fill="#333" text-anchor="middle">{}</text>"##,
+                x + slot / 2.0,
+                h - pad + 2.0,
+                label
+            ));
+        }
+    }
+    svg.push_str(&format!(r##"<text x="{pad}" y="10" font-size="9" fill="#333">{hi:.1} {unit}</text></svg>"##));
+    svg
+}
+
+#[utoipa::path(get, path = "/api/v1/environment/rainfall", tag = "sensing",
+    responses((status = 200, description = "Every rain gauge with its hourly totals of the last 24 hours and daily totals of the last 7 days", body = [RainGaugeView])))]
+pub async fn api_rainfall(State(state): State<AppState>) -> AppResult<Json<Vec<RainGaugeView>>> {
+    Ok(Json(rain_gauges(&state, Utc::now()).await?))
+}
+
 #[utoipa::path(get, path = "/api/v1/environment/aqi", tag = "sensing",
     responses((status = 200, description = "Every air-quality station with its hourly and daily VN_AQI", body = [StationAqi])))]
 pub async fn api_aqi(State(state): State<AppState>) -> AppResult<Json<Vec<StationAqi>>> {
@@ -398,7 +572,27 @@ struct EnvironmentPage {
     ctx: PageContext,
     stations: Vec<StationAqi>,
     rivers: Vec<RiverView>,
+    rain: Vec<RainGaugeView>,
     bands: Vec<(String, String, String, String)>,
+    tiles_url: String,
+}
+
+impl EnvironmentPage {
+    /// The colour of a gauge on the map by the level the water stands at (no reading: grey).
+    fn level_colour(&self, r: &RiverView) -> &'static str {
+        match r.level.as_deref() {
+            Some("normal") => "#2e7d32",
+            Some("bd1") => "#f9a825",
+            Some("bd2") => "#ef6c00",
+            Some(_) => "#c62828",
+            None => "#757575",
+        }
+    }
+
+    /// The colour of a station on the map by its hourly AQI band (no index: grey).
+    fn aqi_colour(&self, s: &StationAqi) -> String {
+        s.hourly.as_ref().map_or_else(|| "#757575".to_owned(), |h| h.colour.clone())
+    }
 }
 
 async fn page(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
@@ -418,7 +612,9 @@ async fn page(State(state): State<AppState>, ctx: PageContext) -> AppResult<Resp
     Ok(render(&EnvironmentPage {
         stations: stations(&state, now).await?,
         rivers: rivers(&state, now).await?,
+        rain: rain_gauges(&state, now).await?,
         bands,
+        tiles_url: state.config.map_tiles_url.clone(),
         ctx,
     }))
 }

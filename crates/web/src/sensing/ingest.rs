@@ -1,25 +1,37 @@
 //! The one path every Observation takes into the store, from `POST /Observations`, `CreateObservations` and MQTT:
 //! result types are checked against each Datastream's `observationType`, the rows are written in one transaction,
-//! then published on the MQTT receive topics and fed to the flood-level alarm rule.
+//! then published on the MQTT receive topics and fed to the alarm rules.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use serde_json::{Value, json};
-use smartcity_domain::operations::alarms::{AlarmCondition, AlarmSeverity};
-use smartcity_domain::sensing::flood::{FloodLevel, hue_gauges};
+use smartcity_domain::sensing::alarm_rules::{AlarmRule, RuleCondition, evaluate_reading};
 use smartcity_domain::sensing::sensorthings::observation_type::check_result;
-use smartcity_store::sensing::{EntitySet, NewObservation, ResultValue, SensingStore, format_micros};
-use smartcity_store::{AlarmStore, AuditContext, StoreError, StoreResult};
+use smartcity_store::sensing::{NewObservation, ResultValue, SensingStore, format_micros};
+use smartcity_store::{AlarmRuleStore, AlarmStore, AuditContext, StoreResult};
 
 use super::mqtt::Outgoing;
 use crate::AppState;
 
 /// The alarm type of the flood rule.
-pub const FLOOD_ALARM: &str = "flood_level";
+pub const FLOOD_ALARM: &str = smartcity_domain::sensing::alarm_rules::FLOOD_RULE;
 
 /// Stores `rows` (all or none) and returns each one's id, `None` for a redelivered duplicate.
 pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> StoreResult<Vec<Option<i64>>> {
+    let announce = vec![true; rows.len()];
+    store_observations_announcing(state, rows, &announce).await
+}
+
+/// [`store_observations`], publishing on the MQTT receive topics only the rows `announce` marks. A device's
+/// Observation published on `v1.1/Datastreams(id)/Observations` has already reached that topic's subscribers through
+/// the broker; publishing it again would deliver it twice (and bring it back to our own subscription, halving what
+/// MQTT ingest can take), so MQTT ingest announces only what arrived on `v1.1/Observations`.
+pub async fn store_observations_announcing(
+    state: &AppState,
+    rows: Vec<NewObservation>,
+    announce: &[bool],
+) -> StoreResult<Vec<Option<i64>>> {
     let streams: Vec<i64> = {
         let mut seen = HashSet::new();
         rows.iter().map(|r| r.datastream_id).filter(|d| seen.insert(*d)).collect()
@@ -32,7 +44,7 @@ pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> 
         }
     }
     let ids = state.store.insert_observations(&rows).await?;
-    for (row, id) in rows.iter().zip(&ids).filter(|_| state.sensing.publishing()) {
+    for ((row, id), _) in rows.iter().zip(&ids).zip(announce).filter(|(_, a)| **a && state.sensing.publishing()) {
         if let Some(id) = id {
             state.sensing.publish(Outgoing {
                 topic: format!("v1.1/Datastreams({})/Observations", row.datastream_id),
@@ -46,9 +58,9 @@ pub async fn store_observations(state: &AppState, rows: Vec<NewObservation>) -> 
         state.ioc_summary.touch();
         state.live.readings_arrived(stored, &streams);
     }
-    if let Err(e) = evaluate_flood_rules(state, &rows).await {
+    if let Err(e) = evaluate_rules(state, &rows).await {
         // The Observations are stored; a failed rule must not turn the request into an error.
-        tracing::warn!(error = %e, "flood alarm rule failed");
+        tracing::warn!(error = %e, "alarm rules failed");
     }
     Ok(ids)
 }
@@ -76,10 +88,12 @@ pub fn observation_json(id: i64, row: &NewObservation) -> Value {
     })
 }
 
-/// Datastreams whose `properties.gauge` names one of Huế's reference gauges measure the river: the newest reading
-/// of a batch is placed against the gauge's BĐ levels (QĐ 05/2020/QĐ-TTg) and raises, escalates or clears the
-/// Datastream's `flood_level` alarm. Levels map to severities BĐ1 → minor, BĐ2 → major, BĐ3 and above → critical.
-async fn evaluate_flood_rules(state: &AppState, rows: &[NewObservation]) -> StoreResult<()> {
+/// The administrators' alarm rules (`domain::sensing::alarm_rules`) on the newest numeric reading of each
+/// Datastream of a batch: threshold rules on the Datastreams they watch, the river rule on Datastreams whose
+/// `properties.gauge` names a gauge, against that gauge's BĐ levels in force (QĐ 05/2020/QĐ-TTg). Each rule keeps
+/// one alarm per Datastream (originator `Datastreams(id)`, type the rule's code), evaluated inside the store's
+/// write transaction so the hysteresis sees the alarm as it is.
+async fn evaluate_rules(state: &AppState, rows: &[NewObservation]) -> StoreResult<()> {
     let mut newest: HashMap<i64, (i64, f64)> = HashMap::new();
     for r in rows {
         if let ResultValue::Number(v) = r.result {
@@ -89,45 +103,43 @@ async fn evaluate_flood_rules(state: &AppState, rows: &[NewObservation]) -> Stor
             }
         }
     }
-    for (ds, (at, level_m)) in newest {
-        let stream = match state.store.sta_get(EntitySet::Datastreams, ds).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e),
-        };
-        let Some(gauge_id) = stream.json.get("properties").and_then(|p| p.get("gauge")).and_then(Value::as_str) else {
-            continue;
-        };
-        let Some(gauge) = hue_gauges().into_iter().find(|g| g.id == gauge_id) else { continue };
+    if newest.is_empty() {
+        return Ok(());
+    }
+    let rules: Vec<AlarmRule> = state
+        .store
+        .alarm_rules()
+        .await?
+        .into_iter()
+        .filter(|r| r.enabled && !matches!(r.condition, RuleCondition::Silence { .. }))
+        .collect();
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = newest.keys().copied().collect();
+    let facts = state.store.stream_facts(&ids).await?;
+    let gauges = state.store.river_gauges().await?;
+    let ctx = AuditContext::system("sensing:alarm-rules");
+    for (ds, (at, value)) in newest {
+        let Some(stream) = facts.get(&ds) else { continue };
+        let gauge = stream.gauge.as_deref().and_then(|id| gauges.iter().find(|g| g.id == id));
         let at = chrono::DateTime::<Utc>::from_timestamp_micros(at).unwrap_or_else(Utc::now);
-        let level = gauge.level_of(level_m);
-        let severity = match level {
-            FloodLevel::Normal => None,
-            FloodLevel::Bd1 => Some(AlarmSeverity::Minor),
-            FloodLevel::Bd2 => Some(AlarmSeverity::Major),
-            FloodLevel::Bd3 | FloodLevel::AboveBd3 => Some(AlarmSeverity::Critical),
-        };
-        let condition = match severity {
-            None => AlarmCondition::Normal { at },
-            Some(severity) => AlarmCondition::Raised {
-                severity,
-                at,
-                details: json!({
-                    "gauge": gauge.id, "water_level_m": level_m, "level": level.as_str(),
-                    "level_vi": level.label_vi(), "level_en": level.label_en(),
-                }),
-            },
-        };
-        state
-            .store
-            .evaluate_alarm(
-                &AuditContext::system("sensing:flood-rule"),
-                &format!("Datastreams({ds})"),
-                &gauge.name_vi,
-                FLOOD_ALARM,
-                condition,
-            )
-            .await?;
+        for rule in rules.iter().filter(|r| r.watches(stream)) {
+            let levels = gauge.map(|g| &g.alarm_levels);
+            if matches!(rule.condition, RuleCondition::RiverLevel { .. }) && levels.is_none() {
+                continue;
+            }
+            let name = match gauge {
+                Some(g) if matches!(rule.condition, RuleCondition::RiverLevel { .. }) => g.name_vi.clone(),
+                _ => format!("{} · Datastreams({ds})", stream.observed_property),
+            };
+            state
+                .store
+                .evaluate_alarm_with(&ctx, &format!("Datastreams({ds})"), &name, &rule.code, |active| {
+                    evaluate_reading(rule, stream, levels, value, at, active)
+                })
+                .await?;
+        }
     }
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! `sensing` on the web: the OGC SensorThings API 1.1 at `/sta/v1.1/` ([`sta`]), the ingest path shared by HTTP
 //! and MQTT ([`ingest`], [`mqtt`]), the environment API and page ([`environment`]) and the IOC's alarm and device
-//! pages ([`alarms`]).
+//! pages ([`alarms`]) and the editor of the rules that raise alarms ([`rules`]).
 
 pub mod alarms;
 pub mod environment;
 pub mod ingest;
 pub mod mqtt;
+pub mod rules;
 pub mod sta;
 
 use std::sync::OnceLock;
@@ -46,5 +47,5 @@ impl SensingRuntime {
 
 /// Routes of the sensing capability.
 pub fn router() -> Router<AppState> {
-    sta::router().merge(environment::router()).merge(alarms::router())
+    sta::router().merge(environment::router()).merge(alarms::router()).merge(rules::router())
 }

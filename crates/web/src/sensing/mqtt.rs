@@ -1,6 +1,7 @@
 //! SensorThings MQTT extension (OGC 18-088 §14): the platform subscribes to a broker and creates the Observations
-//! published to `v1.1/Datastreams(id)/Observations` (MQTT-create), and publishes every new Observation on that
-//! same topic for subscribers (MQTT-receive).
+//! published to `v1.1/Datastreams(id)/Observations` or to `v1.1/Observations` with the Datastream named in the body
+//! (`"Datastream": {"@iot.id": 7}`) (MQTT-create), and publishes every new Observation on the Datastream's topic
+//! for subscribers (MQTT-receive).
 //!
 //! Delivery guarantees, after `sensorthings-iot.md` §6:
 //! - QoS 1 with manual acknowledgements: a PUBACK is sent only after the Observation is committed, and the session
@@ -15,7 +16,9 @@
 //!   for the next session) and counted in `sensing_mqtt_dropped_total`. Invalid payloads are acknowledged (they
 //!   would never succeed) and counted in `sensing_mqtt_invalid_total`; committed ones in
 //!   `sensing_mqtt_committed_total`.
-//! - Our own receive-topic notifications come back to the subscription; they carry `@iot.id` and are skipped.
+//! - Our own receive-topic notifications come back to the subscription; they carry `@iot.id` and are skipped. An
+//!   Observation a device published on its Datastream's topic is not announced again on that same topic (its
+//!   subscribers already got it from the broker); one that arrived on `v1.1/Observations` is.
 
 use std::time::Duration;
 
@@ -28,7 +31,7 @@ use smartcity_store::sensing::NewObservation;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::ingest::store_observations;
+use super::ingest::store_observations_announcing;
 use crate::AppState;
 
 /// A message to publish on a receive topic.
@@ -89,17 +92,41 @@ pub fn datastream_of_topic(prefix: &str, topic: &str) -> Option<i64> {
     (tail == "/Observations").then(|| id.parse().ok()).flatten()
 }
 
+/// Whether `topic` is the collection create topic `…v1.1/Observations`, whose messages name their Datastream.
+pub fn is_collection_topic(prefix: &str, topic: &str) -> bool {
+    topic.strip_prefix(prefix) == Some("v1.1/Observations")
+}
+
+/// The Datastream an Observation body names by reference (`"Datastream": {"@iot.id": 7}`), taken out of the body.
+/// A deep insert of a new Datastream is not accepted over MQTT: a device publishes readings, not its own model.
+pub fn take_datastream_ref(body: &mut serde_json::Map<String, Value>) -> Result<i64, String> {
+    match body.remove("Datastream") {
+        Some(Value::Object(r)) if r.len() == 1 => {
+            r.get("@iot.id").and_then(Value::as_i64).ok_or_else(|| "Datastream needs an integer @iot.id".into())
+        }
+        Some(_) => Err("Datastream must be a reference {\"@iot.id\": id}".into()),
+        None => Err("an Observation on v1.1/Observations must name its Datastream {\"@iot.id\": id}".into()),
+    }
+}
+
 /// Reads one MQTT-create message: `Ok(None)` for our own notifications, `Err` for a payload that can never be
 /// stored.
 fn observation_of(prefix: &str, p: &Publish) -> Result<Option<NewObservation>, String> {
-    let ds = datastream_of_topic(prefix, &p.topic).ok_or("topic is not v1.1/Datastreams(id)/Observations")?;
+    let by_topic = datastream_of_topic(prefix, &p.topic);
+    if by_topic.is_none() && !is_collection_topic(prefix, &p.topic) {
+        return Err("topic is neither v1.1/Datastreams(id)/Observations nor v1.1/Observations".into());
+    }
     let body: Value = serde_json::from_slice(&p.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-    let Value::Object(body) = super::sta::nfc_json(body) else {
+    let Value::Object(mut body) = super::sta::nfc_json(body) else {
         return Err("payload is not a JSON object".into());
     };
     if body.contains_key("@iot.id") {
         return Ok(None);
     }
+    let ds = match by_topic {
+        Some(ds) => ds,
+        None => take_datastream_ref(&mut body)?,
+    };
     let mut row = NewObservation::from_json(ds, &body, Utc::now()).map_err(|e| e.en)?;
     let digest = Sha256::digest([p.topic.as_bytes(), b"\n", &p.payload].concat());
     row.dedup_key = Some(format!("m:{}", hex::encode(&digest[..16])));
@@ -131,13 +158,16 @@ pub fn spawn(state: AppState, config: MqttConfig) -> anyhow::Result<JoinHandle<(
 
 async fn drive(mut eventloop: EventLoop, client: AsyncClient, to_writer: mpsc::Sender<Publish>, prefix: String) {
     let filter = format!("{prefix}v1.1/+/Observations");
+    let collection = format!("{prefix}v1.1/Observations");
     let mut backoff = Duration::from_millis(500);
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 backoff = Duration::from_millis(500);
-                tracing::info!(topic = %filter, "MQTT connected; subscribing");
-                if client.try_subscribe(filter.clone(), QoS::AtLeastOnce).is_err() {
+                tracing::info!(topic = %filter, also = %collection, "MQTT connected; subscribing");
+                let topics =
+                    [filter.clone(), collection.clone()].map(|t| rumqttc::SubscribeFilter::new(t, QoS::AtLeastOnce));
+                if client.try_subscribe_many(topics).is_err() {
                     tracing::warn!("MQTT subscribe request could not be queued");
                 }
             }
@@ -196,20 +226,27 @@ async fn write_messages(
                 }
             }
         }
-        commit(&state, &client, rows, keep).await;
+        commit(&state, &client, &prefix, rows, keep).await;
     }
 }
 
 /// Stores a batch and acknowledges it. A batch refused for one message's content is retried message by message,
 /// so that one unknown Datastream does not hold up the rest; a database failure is retried with back-off, without
 /// acknowledging anything until it succeeds.
-async fn commit(state: &AppState, client: &AsyncClient, rows: Vec<NewObservation>, messages: Vec<Publish>) {
+async fn commit(
+    state: &AppState,
+    client: &AsyncClient,
+    prefix: &str,
+    rows: Vec<NewObservation>,
+    messages: Vec<Publish>,
+) {
     if rows.is_empty() {
         return;
     }
+    let announce: Vec<bool> = messages.iter().map(|p| is_collection_topic(prefix, &p.topic)).collect();
     let mut backoff = Duration::from_millis(200);
     loop {
-        match store_observations(state, rows.clone()).await {
+        match store_observations_announcing(state, rows.clone(), &announce).await {
             Ok(_) => {
                 metrics::counter!("sensing_mqtt_committed_total").increment(messages.len() as u64);
                 for p in &messages {
@@ -219,7 +256,7 @@ async fn commit(state: &AppState, client: &AsyncClient, rows: Vec<NewObservation
             }
             Err(StoreError::Invalid(_)) if rows.len() > 1 => {
                 for (row, p) in rows.into_iter().zip(messages) {
-                    Box::pin(commit(state, client, vec![row], vec![p])).await;
+                    Box::pin(commit(state, client, prefix, vec![row], vec![p])).await;
                 }
                 return;
             }
@@ -257,6 +294,8 @@ async fn publish_notifications(client: AsyncClient, mut outgoing: mpsc::Receiver
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -268,5 +307,23 @@ mod tests {
         assert_eq!(host_port("mqtt://127.0.0.1:1883").unwrap(), ("127.0.0.1".to_owned(), 1883));
         assert_eq!(host_port("mqtt://broker").unwrap(), ("broker".to_owned(), 1883));
         assert!(host_port("mqtts://broker").is_err());
+    }
+
+    #[test]
+    fn the_collection_topic_takes_the_datastream_from_the_body() {
+        assert!(is_collection_topic("t1/", "t1/v1.1/Observations"));
+        assert!(!is_collection_topic("t1/", "v1.1/Observations"));
+        assert!(!is_collection_topic("", "v1.1/Observations/x"));
+        let mut body = json!({"result": 1.0, "Datastream": {"@iot.id": 7}}).as_object().unwrap().clone();
+        assert_eq!(take_datastream_ref(&mut body), Ok(7));
+        assert!(!body.contains_key("Datastream"));
+        for bad in [
+            json!({"result": 1.0}),
+            json!({"Datastream": 7}),
+            json!({"Datastream": {"@iot.id": "7"}}),
+            json!({"Datastream": {"@iot.id": 7, "name": "new"}}),
+        ] {
+            assert!(take_datastream_ref(&mut bad.as_object().unwrap().clone()).is_err(), "{bad}");
+        }
     }
 }

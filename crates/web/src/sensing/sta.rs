@@ -318,15 +318,28 @@ fn parse_body(body: &[u8]) -> StaResult<Value> {
     Ok(nfc_json(v))
 }
 
-/// NFC-normalises every string (and key) of a JSON value.
-pub(crate) fn nfc_json(v: Value) -> Value {
+/// NFC-normalises every string (and key) of a JSON value, in place: a dataArray of thousands of ASCII timestamps
+/// is walked without copying a string or rebuilding an array (ASCII is always NFC).
+pub(crate) fn nfc_json(mut v: Value) -> Value {
+    nfc_in_place(&mut v);
+    v
+}
+
+fn nfc_in_place(v: &mut Value) {
     match v {
-        Value::String(s) => Value::String(smartcity_domain::text::nfc(&s)),
-        Value::Array(a) => Value::Array(a.into_iter().map(nfc_json).collect()),
+        Value::String(s) if !s.is_ascii() => *s = smartcity_domain::text::nfc(s),
+        Value::Array(a) => a.iter_mut().for_each(nfc_in_place),
+        Value::Object(o) if o.keys().all(|k| k.is_ascii()) => o.values_mut().for_each(nfc_in_place),
         Value::Object(o) => {
-            Value::Object(o.into_iter().map(|(k, v)| (smartcity_domain::text::nfc(&k), nfc_json(v))).collect())
+            *o = std::mem::take(o)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    nfc_in_place(&mut v);
+                    (smartcity_domain::text::nfc(&k), v)
+                })
+                .collect();
         }
-        other => other,
+        _ => {}
     }
 }
 

@@ -25,6 +25,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("reports.js", "text/javascript; charset=utf-8", include_bytes!("../../static/reports.js")),
     // The base map every map page shares (tiles when configured, ward outlines always), and place pins.
     ("maps.js", "text/javascript; charset=utf-8", include_bytes!("../../static/maps.js")),
+    ("environment.js", "text/javascript; charset=utf-8", include_bytes!("../../static/environment.js")),
 ];
 
 /// `GET /static/{name}`.

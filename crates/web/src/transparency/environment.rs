@@ -11,13 +11,13 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 use smartcity_domain::sensing::aqi::{AqiCategory, Pollutant};
-use smartcity_domain::sensing::flood::{FloodLevel, hue_gauges};
+use smartcity_domain::sensing::flood::FloodLevel;
 use smartcity_domain::transparency::Period;
 use smartcity_domain::transparency::environment::{
     AqiDays, HourlySeries, RiverDays, city_daily_aqi, station_daily_aqi, summarise_aqi, summarise_river,
 };
-use smartcity_store::TransparencyStore;
 use smartcity_store::sensing::EntitySet;
+use smartcity_store::{AlarmRuleStore, TransparencyStore};
 use utoipa::ToSchema;
 
 use super::api::PeriodQuery;
@@ -114,8 +114,8 @@ pub async fn environment_summary(state: &AppState, period: &Period) -> AppResult
     }
     let city = summarise_aqi(&city_daily_aqi(&station_days));
 
-    // Rivers: the daily highs of each reference gauge's water-level Datastream.
-    let gauges = hue_gauges();
+    // Rivers: the daily highs of each reference gauge's water-level Datastream, against its levels in force.
+    let gauges = state.store.river_gauges().await?;
     let mut rivers = Vec::new();
     for thing in things_of_kind(state, "river_gauge").await? {
         for ds in related(state, thing.id, "Datastreams", EntitySet::Datastreams).await? {

@@ -203,7 +203,20 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, session: Option<&Session>, body: serde_json::Value) -> TestResponse {
-        let mut req = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        self.send_json(Request::post(path), session, body).await
+    }
+
+    pub async fn put_json(&self, path: &str, session: Option<&Session>, body: serde_json::Value) -> TestResponse {
+        self.send_json(Request::put(path), session, body).await
+    }
+
+    async fn send_json(
+        &self,
+        req: axum::http::request::Builder,
+        session: Option<&Session>,
+        body: serde_json::Value,
+    ) -> TestResponse {
+        let mut req = req.header(header::CONTENT_TYPE, "application/json");
         if let Some(s) = session {
             req = req.header(header::COOKIE, &s.cookie).header("x-csrf-token", &s.csrf);
         }

@@ -4,6 +4,7 @@
 // A failed unwrap is a failed test, with its location: exactly what a test should do.
 #![allow(clippy::unwrap_used)]
 
+mod alarm_rules;
 mod app;
 mod dossiers;
 mod environment;

@@ -170,6 +170,10 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/search",
         "GET /api/v1/environment/aqi",
         "GET /api/v1/environment/rivers",
+        "GET /api/v1/environment/rainfall",
+        "GET /api/v1/alarm-rules",
+        "PUT /api/v1/alarm-rules/{code}",
+        "PUT /api/v1/environment/gauges/{id}/levels",
     ]
     .into_iter()
     .map(String::from)

@@ -72,32 +72,50 @@ fn client(id: &str) -> (AsyncClient, tokio::sync::mpsc::UnboundedReceiver<rumqtt
     (client, rx)
 }
 
+/// The platform's MQTT worker on its own topic prefix, with a throw-away session.
+fn start_worker(state: AppState, label: &str) -> (String, tokio::task::JoinHandle<()>) {
+    let prefix = format!("{}/", unique(label));
+    let mut config = MqttConfig::new(BROKER);
+    config.client_id = unique("sc");
+    config.persistent_session = false;
+    config.topic_prefix = prefix.clone();
+    (prefix, spawn(state, config).unwrap())
+}
+
+/// Publishes `payload` until the platform's subscription is in place and something is stored.
+async fn publish_until_stored(store: &TestStore, device: &AsyncClient, topic: &str, payload: &str) -> bool {
+    for _ in 0..100 {
+        device.publish(topic, QoS::AtLeastOnce, false, payload.to_owned()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if observation_count(store).await > 0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Waits until at least `n` Observations are stored (or 5 s), then a little longer for any extra one.
+async fn settle(store: &TestStore, n: usize) {
+    for _ in 0..50 {
+        if observation_count(store).await >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
 #[tokio::test]
 async fn observations_published_over_mqtt_are_stored_once_and_garbage_is_dropped() {
     let store = fresh_store().await;
     let ds = kim_long(&store).await;
     let state = AppState::new(store.store(), WebConfig::default());
-    let prefix = format!("{}/", unique("t"));
-    let mut config = MqttConfig::new(BROKER);
-    config.client_id = unique("sc");
-    config.persistent_session = false;
-    config.topic_prefix = prefix.clone();
-    let worker = spawn(state, config).unwrap();
+    let (prefix, worker) = start_worker(state, "t");
     let (device, _) = client(&unique("device"));
     let topic = format!("{prefix}v1.1/Datastreams({ds})/Observations");
     let payload = json!({"phenomenonTime": "2026-11-27T09:00:00+07:00", "result": 2.4}).to_string();
 
-    // Publish until the platform's subscription is in place and the reading is stored.
-    let mut stored = false;
-    for _ in 0..100 {
-        device.publish(&topic, QoS::AtLeastOnce, false, payload.clone()).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if observation_count(&store).await > 0 {
-            stored = true;
-            break;
-        }
-    }
-    assert!(stored, "no Observation arrived through MQTT");
+    assert!(publish_until_stored(&store, &device, &topic, &payload).await, "no Observation arrived through MQTT");
     // The same message again (a redelivery), garbage, and an unknown Datastream.
     device.publish(&topic, QoS::AtLeastOnce, false, payload.clone()).await.unwrap();
     device.publish(&topic, QoS::AtLeastOnce, false, "not json").await.unwrap();
@@ -107,15 +125,50 @@ async fn observations_published_over_mqtt_are_stored_once_and_garbage_is_dropped
         .unwrap();
     let second = json!({"phenomenonTime": "2026-11-27T09:10:00+07:00", "result": 2.5}).to_string();
     device.publish(&topic, QoS::AtLeastOnce, false, second).await.unwrap();
-    for _ in 0..50 {
-        if observation_count(&store).await >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settle(&store, 2).await;
     assert_eq!(observation_count(&store).await, 2, "one per distinct reading, garbage dropped");
     assert!(!worker.is_finished(), "bad messages must not stop the worker");
+    worker.abort();
+}
+
+#[tokio::test]
+async fn observations_published_on_the_collection_topic_name_their_datastream_in_the_body() {
+    let store = fresh_store().await;
+    let ds = kim_long(&store).await;
+    let state = AppState::new(store.store(), WebConfig::default());
+    let (prefix, worker) = start_worker(state, "c");
+    let (device, _) = client(&unique("device"));
+    let (watcher, mut received) = client(&unique("watcher"));
+    watcher.subscribe(format!("{prefix}v1.1/Datastreams({ds})/Observations"), QoS::AtMostOnce).await.unwrap();
+    let topic = format!("{prefix}v1.1/Observations");
+    let payload = json!({"phenomenonTime": "2026-11-27T09:00:00+07:00", "result": 2.4, "Datastream": {"@iot.id": ds}})
+        .to_string();
+
+    assert!(publish_until_stored(&store, &device, &topic, &payload).await, "nothing arrived through v1.1/Observations");
+    // Without a Datastream, with an unknown one, or with a deep-inserted one: dropped, not stored.
+    for bad in [
+        json!({"phenomenonTime": "2026-11-27T09:05:00+07:00", "result": 2.6}),
+        json!({"phenomenonTime": "2026-11-27T09:06:00+07:00", "result": 2.7, "Datastream": {"@iot.id": 9999}}),
+        json!({"phenomenonTime": "2026-11-27T09:07:00+07:00", "result": 2.8, "Datastream": {"name": "new"}}),
+    ] {
+        device.publish(&topic, QoS::AtLeastOnce, false, bad.to_string()).await.unwrap();
+    }
+    let second = json!({"phenomenonTime": "2026-11-27T09:10:00+07:00", "result": 2.5, "Datastream": {"@iot.id": ds}})
+        .to_string();
+    device.publish(&topic, QoS::AtLeastOnce, false, second).await.unwrap();
+    settle(&store, 2).await;
+    let page = store.sta_query(&StaQuery::all(EntitySet::Observations, 1000)).await.unwrap();
+    let results: Vec<f64> = page.entities.iter().filter_map(|o| o.json["result"].as_f64()).collect();
+    assert_eq!(results.len(), 2, "the first reading once and the second; the bad ones dropped: {results:?}");
+    assert!(results.contains(&2.4) && results.contains(&2.5), "{results:?}");
+    // Subscribers of the Datastream's topic hear of it as an entity with its id.
+    let mut announced = false;
+    while let Ok(Some(p)) = tokio::time::timeout(Duration::from_millis(500), received.recv()).await {
+        let body: Value = serde_json::from_slice(&p.payload).unwrap();
+        announced |= body["@iot.id"].is_i64() && body["result"] == json!(2.5);
+    }
+    assert!(announced, "the Observation from v1.1/Observations is published on its Datastream's topic");
+    assert!(!worker.is_finished());
     worker.abort();
 }
 
@@ -124,12 +177,7 @@ async fn new_observations_are_published_on_the_receive_topic() {
     let store = fresh_store().await;
     let ds = kim_long(&store).await;
     let state = AppState::new(store.store(), WebConfig::default());
-    let prefix = format!("{}/", unique("r"));
-    let mut config = MqttConfig::new(BROKER);
-    config.client_id = unique("sc");
-    config.persistent_session = false;
-    config.topic_prefix = prefix.clone();
-    let worker = spawn(state.clone(), config).unwrap();
+    let (prefix, worker) = start_worker(state.clone(), "r");
     let (watcher, mut received) = client(&unique("watcher"));
     watcher.subscribe(format!("{prefix}v1.1/Datastreams({ds})/Observations"), QoS::AtMostOnce).await.unwrap();
 
