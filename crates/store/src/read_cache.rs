@@ -1,5 +1,5 @@
 //! What the store keeps in memory between requests: the report categories (17 rows read by every Open311 answer
-//! and report page), and counters of report and portal changes that the web layer's caches check.
+//! and report page), and counters of report (and report list) and portal changes that the web layer's caches check.
 //!
 //! Every write through this [`crate::Store`] updates the cache in the same call, so this process never serves a
 //! stale copy after its own write. Another process writing the same database (the CLI, a second `serve`) is seen
@@ -30,6 +30,8 @@ pub(crate) struct ReadCache {
     portal_changes: AtomicU64,
     /// Bumped by every change of an existing report row and by every category write (names show on reports).
     report_changes: AtomicU64,
+    /// Bumped by all of those and by every new report: what a list of reports depends on.
+    report_list_changes: AtomicU64,
 }
 
 impl ReadCache {
@@ -71,6 +73,16 @@ impl ReadCache {
 
     pub(crate) fn reports_changed(&self) {
         self.report_changes.fetch_add(1, Ordering::AcqRel);
+        self.reports_added();
+    }
+
+    pub(crate) fn report_list_generation(&self) -> u64 {
+        self.report_list_changes.load(Ordering::Acquire)
+    }
+
+    /// New reports were written: lists change, the existing reports' documents do not.
+    pub(crate) fn reports_added(&self) {
+        self.report_list_changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn portal_generation(&self) -> u64 {

@@ -84,6 +84,10 @@ pub struct AppState {
     pub home_pages: Arc<portal::home_cache::HomePageCache>,
     /// Rendered Open311 single-request documents (`reports::open311_cache`).
     pub open311_requests: Arc<reports::open311_cache::RequestCache>,
+    /// Rendered Open311 lists of requests, by query (`reports::open311_cache`).
+    pub open311_lists: Arc<reports::open311_cache::ListCache>,
+    /// Results of recent portal searches (`portal::search`).
+    pub searches: Arc<portal::search::SearchMemo>,
 }
 
 impl AppState {
@@ -97,7 +101,9 @@ impl AppState {
             ioc_summary: Arc::new(operations::summary::SummaryCache::default()),
             sensing: Arc::new(sensing::SensingRuntime::default()),
             home_pages: Arc::new(portal::home_cache::HomePageCache::default()),
-            open311_requests: Arc::new(reports::open311_cache::RequestCache::default()),
+            open311_requests: Arc::new(reports::open311_cache::request_cache()),
+            open311_lists: Arc::new(reports::open311_cache::list_cache()),
+            searches: Arc::new(portal::search::search_memo()),
         }
     }
 
