@@ -16,7 +16,9 @@
 #   SMARTCITY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bench/ioc.sh --no-build
 #
 # Env: DASHBOARDS (1000), SERIES (200), SERIES_COLD (30), DOSSIERS (0), REPORTS (0), CARGO_TARGET_DIR, SMARTCITY_BIN,
-#      SMARTCITY_DATABASE_URL (a fresh database), RUST_LOG (warn). Prints SUMMARY lines and a markdown table.
+#      SMARTCITY_DATABASE_URL (a fresh database), RUST_LOG (warn), DATA_DIR (SQLite: keep the generated data there
+#      and reuse it on the next run), YEAR (of the transparency page; current year). Prints SUMMARY lines and a
+#      markdown table.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -41,19 +43,11 @@ bench_workdir ioc
 bench_database
 work="$WORK"
 
-history="demo data only"
-if ((DOSSIERS > 0)); then
-  echo "generating $DOSSIERS dossiers: smartcity demo --dossiers $DOSSIERS"
-  "$BIN" demo --dossiers "$DOSSIERS" --data-dir "$work/data" "${DB_ARGS[@]}" >"$work/demo-dossiers.log" 2>&1
-  history="$DOSSIERS generated dossiers"
-fi
-if ((REPORTS > 0)); then
-  echo "generating $REPORTS reports: smartcity demo --reports $REPORTS"
-  "$BIN" demo --reports "$REPORTS" --data-dir "$work/data" "${DB_ARGS[@]}" >"$work/demo-reports.log" 2>&1
-  history="$history, $REPORTS generated reports"
-fi
+bench_data
+bench_generate dossiers "$DOSSIERS"
+bench_generate reports "$REPORTS"
 
-sc_start_server "$work/server.log" "$work/data" "${DB_ARGS[@]}"
+sc_start_server "$work/server.log" "$DATA" "${DB_ARGS[@]}"
 SERVER_PID="$SC_PID"
 URL="$SC_URL"
 bench_login "$URL" ioc@hue.demo demo-ioc-2026
@@ -121,7 +115,7 @@ import json,sys; f=json.loads(sys.argv[1])
 print(f["open"], f["delivered"], f["within_1s"], f["p50_ms"], f["p95_ms"], f["max_ms"])' "$fan")
 
 echo
-echo "$BACKEND, $history; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$BACKEND, $HISTORY; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| scenario | measure | figure | goal |"
 echo "| --- | --- | ---: | --- |"

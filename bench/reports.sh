@@ -24,8 +24,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# shellcheck source=../e2e/server.sh
-source "$ROOT/e2e/server.sh"
+# shellcheck source=lib.sh
+source "$ROOT/bench/lib.sh"
 
 REPORTS="${REPORTS:-100000}"
 DURATION="${DURATION:-10s}"
@@ -37,9 +37,6 @@ export RUST_LOG="${RUST_LOG:-warn}"
 # Partners are rate-limited per key (60 POSTs a minute by default); the benchmark lifts the limit.
 export SMARTCITY_OPEN311_POSTS_PER_MINUTE=100000000
 
-build=1
-if [[ "${1:-}" == --no-build ]]; then build=0; fi
-
 # Debian's python3 (python3-pil is a Debian package; a pyenv python3 earlier on PATH would not see it).
 PY3=/usr/bin/python3
 [[ -x "$PY3" ]] || PY3=python3
@@ -50,53 +47,17 @@ if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if ((build)); then
-  cargo build --release -p smartcity
-fi
-BIN="$(sc_binary)"
-if [[ ! -x "$BIN" ]]; then
-  echo "smartcity binary not found at $BIN (run: cargo build --release -p smartcity)" >&2
-  exit 1
-fi
-
-work="$(mktemp -d /tmp/smartcity-bench-reports.XXXXXX)"
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && sc_stop_server "$server_pid"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-db=()
-backend="SQLite (${DATA_DIR:-temp dir $work/data})"
-if [[ -n "${SMARTCITY_DATABASE_URL:-}" ]]; then
-  db=(--database-url "$SMARTCITY_DATABASE_URL")
-  backend="PostgreSQL (${SMARTCITY_DATABASE_URL%%\?*})"
-fi
-data="${DATA_DIR:-$work/data}"
-mkdir -p "$data"
-
-if [[ -n "${DATA_DIR:-}" && -f "$data/generated.txt" ]]; then
-  history="$(cat "$data/generated.txt") (reused from $data)"
-  echo "$history"
-else
-  echo "generating $REPORTS synthetic reports: smartcity demo --reports $REPORTS"
-  t0=$(date +%s.%N)
-  "$BIN" demo --reports "$REPORTS" --data-dir "$data" "${db[@]}" >"$work/demo.log" 2>&1 || {
-    echo "smartcity demo --reports $REPORTS failed:" >&2
-    tail -n 30 "$work/demo.log" >&2
-    exit 1
-  }
-  t1=$(date +%s.%N)
-  history="$REPORTS synthetic reports (+ the demo's), generated in $(python3 -c "print(f'{$t1-$t0:.1f}')") s"
-  echo "$history"
-  if [[ -n "${DATA_DIR:-}" ]]; then echo "$history" >"$data/generated.txt"; fi
-fi
-grep 'synthetic field reports' "$work/demo.log" || true
+bench_binary "$@"
+bench_workdir reports
+bench_database
+bench_data
+bench_generate reports "$REPORTS"
+work="$WORK" data="$DATA" backend="$BACKEND" history="$HISTORY"
+db=("${DB_ARGS[@]}")
 KEY="$("$BIN" open311-key add 'Benchmark partner' --data-dir "$data" "${db[@]}" 2>/dev/null)"
 
 sc_start_server "$work/server.log" "$data" "${db[@]}"
-server_pid="$SC_PID"
+SERVER_PID="$SC_PID"
 URL="$SC_URL"
 
 # A ~2 MB photo: a 3000 × 2000 picture with texture, JPEG quality chosen to land near 2,000,000 bytes.
@@ -206,8 +167,8 @@ run_wrk() {
 series() {
   local name="$1" label="$2" path="$3"
   : >"$work/$name.times"
-  for _ in $(seq 1 "$SERIES"); do
-    curl -s -o /dev/null -w '%{time_total}\n' "$URL$path" >>"$work/$name.times"
+  for i in $(seq 1 "$SERIES"); do
+    curl -s -o /dev/null -w '%{time_total}\n' "$URL${path//COUNTER/$i}" >>"$work/$name.times"
   done
   read -r p50 p95 p99 < <(python3 - "$work/$name.times" <<'PY'
 import sys
@@ -241,6 +202,10 @@ series filtered "\`GET $filtered\` ($filtered_n requests)" "$filtered"
 echo "(goal: p99 < 10 ms)"
 series viewport "\`GET $viewport\` ($viewport_n requests)" "$viewport"
 echo "(goal: p95 < 20 ms)"
+# The same queries with a parameter the server ignores but that makes each call a new query string: every call
+# misses the server's kept lists (2 s, voided by any report write) and reads and renders the page.
+series filtered_cold "\`GET $filtered\`, each call a new query string" "$filtered&bench_call=COUNTER"
+series viewport_cold "\`GET $viewport\`, each call a new query string" "$viewport&bench_call=COUNTER"
 
 SC_BODY="$work/submit.body" SC_CTYPE="$ctype" \
   run_wrk submit "\`POST /open311/v2/requests.json\` (multipart, one $(stat -c %s "$work/photo.jpg") B JPEG)" \

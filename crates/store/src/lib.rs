@@ -29,6 +29,7 @@ pub mod portable;
 pub mod portal;
 pub mod procedures;
 mod read_cache;
+pub mod report_rollups;
 pub mod reports;
 pub mod reports_bulk;
 pub mod reports_handling;
@@ -51,6 +52,7 @@ pub use outbox::OutboxStore;
 pub use payments::PaymentStore;
 pub use portal::PortalStore;
 pub use procedures::ProcedureStore;
+pub use report_rollups::ReportRollupStore;
 pub use reports::ReportStore;
 pub use reports_handling::ReportHandlingStore;
 pub use sensing::{AlarmRuleStore, AlarmStore, SensingStore};
@@ -379,6 +381,12 @@ impl Store {
         self.cache.dossier_generation()
     }
 
+    /// Like [`Store::report_generation`], and moved by new reports too: a rendered list of reports made at one
+    /// value is current while the value has not moved (other processes' writes aside: expire by age too).
+    pub fn report_list_generation(&self) -> u64 {
+        self.cache.report_list_generation()
+    }
+
     /// The engine behind this store.
     pub fn backend(&self) -> Backend {
         match self.db {
@@ -394,7 +402,8 @@ impl Store {
             Db::Postgres { pool } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         // Derived data a migration cannot compute in SQL (local days, working days): built once, here.
-        self.ensure_dossier_rollups().await
+        self.ensure_dossier_rollups().await?;
+        self.ensure_report_rollups().await
     }
 
     /// Versions of the migrations this binary carries for the current backend.

@@ -106,8 +106,6 @@ pub trait OperationsStore {
         since: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<DossierCounters>;
-    /// Open and overdue field reports located in `ward`.
-    async fn ward_report_counters(&self, ward: &str, now: DateTime<Utc>) -> StoreResult<ReportCounters>;
     /// Outbox events written at or after `since`, oldest first (by time, then id), at most `limit`; with `after`,
     /// only those after that (time, id), to page through a burst of more than `limit` events.
     async fn events_since(
@@ -119,8 +117,14 @@ pub trait OperationsStore {
     /// When the newest outbox event was written: every change the dashboard counts writes one, so figures
     /// computed after it are still current until a newer one appears.
     async fn newest_event_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
-    /// Field-report counters at `now`, satisfaction counted over reports answered since `since`.
-    async fn report_counters(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<ReportCounters>;
+    /// Field-report counters at `now` of the whole city, or of the reports located in `ward`; satisfaction
+    /// counted over reports answered since `since`.
+    async fn report_counters(
+        &self,
+        ward: Option<&str>,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCounters>;
     /// Alarm counters, the mean time to acknowledge over alarms acknowledged since `since`.
     async fn alarm_counters(&self, since: DateTime<Utc>) -> StoreResult<AlarmCounters>;
     /// Published heritage places that have a position (at most 5,000).
@@ -148,8 +152,9 @@ pub trait OperationsStore {
     ) -> StoreResult<()>;
 }
 
-/// The codes of open report statuses, for an `IN` list built from constants only.
-fn open_report_codes() -> String {
+/// The codes of open report statuses, for an `IN` list built from constants only; written exactly as the
+/// predicate of the open-report indexes (`reports_open_due_idx`, `reports_open_ward_idx`) so queries use them.
+pub(crate) fn open_report_codes() -> String {
     ReportStatus::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
 }
 
@@ -205,18 +210,6 @@ impl OperationsStore for Store {
         Ok(DossierCounters { received_since: received.0, open: open.0, overdue: overdue.0 })
     }
 
-    async fn ward_report_counters(&self, ward: &str, now: DateTime<Utc>) -> StoreResult<ReportCounters> {
-        let open = open_report_codes();
-        let sql = format!(
-            "SELECT COUNT(*), SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END) FROM reports \
-             WHERE ward_code = $1 AND status IN ({open})"
-        );
-        let (open, overdue): (i64, Option<i64>) = on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ward).bind(now).fetch_one(pool).await?
-        });
-        Ok(ReportCounters { open, overdue: overdue.unwrap_or(0), ..Default::default() })
-    }
-
     async fn events_since(
         &self,
         since: DateTime<Utc>,
@@ -257,23 +250,37 @@ impl OperationsStore for Store {
         Ok(row.0)
     }
 
-    async fn report_counters(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<ReportCounters> {
+    async fn report_counters(
+        &self,
+        ward: Option<&str>,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReportCounters> {
         let open = open_report_codes();
-        let open_sql = format!("SELECT COUNT(*) FROM reports WHERE status IN ({open})");
-        let overdue_sql = format!("SELECT COUNT(*) FROM reports WHERE status IN ({open}) AND due_at < $1");
-        let (open, overdue, rated): ((i64,), (i64,), (i64, Option<i64>)) = on_reader!(self, pool => {
-            let open = sqlx::query_as(sqlx::AssertSqlSafe(open_sql)).fetch_one(pool).await?;
-            let overdue = sqlx::query_as(sqlx::AssertSqlSafe(overdue_sql)).bind(now).fetch_one(pool).await?;
-            let rated = sqlx::query_as(
-                "SELECT COUNT(rating), SUM(CASE WHEN rating IN ('satisfied', 'acceptable') THEN 1 ELSE 0 END) \
-                 FROM reports WHERE answered_at >= $1",
-            )
-            .bind(since)
-            .fetch_one(pool)
-            .await?;
-            (open, overdue, rated)
+        // Each count reads one index only: the open reports' (`reports_open_due_idx`, or `reports_open_ward_idx`
+        // for a ward), whose predicate is this very status list, and `reports_answered_rating_idx` for ratings.
+        let (ward_clause, ward_bind) = match ward {
+            Some(w) => (" AND ward_code = $2", Some(w.to_owned())),
+            None => ("", None),
+        };
+        let open_sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) FROM reports \
+             WHERE status IN ({open}){ward_clause}"
+        );
+        let rated_sql = format!(
+            "SELECT COUNT(rating), COALESCE(SUM(CASE WHEN rating IN ('satisfied', 'acceptable') THEN 1 ELSE 0 END), 0) \
+             FROM reports WHERE answered_at >= $1{ward_clause}"
+        );
+        let ((open, overdue), (rated, content)): ((i64, i64), (i64, i64)) = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(open_sql)).bind(now);
+            let mut r = sqlx::query_as(sqlx::AssertSqlSafe(rated_sql)).bind(since);
+            if let Some(w) = &ward_bind {
+                q = q.bind(w.clone());
+                r = r.bind(w.clone());
+            }
+            (q.fetch_one(pool).await?, r.fetch_one(pool).await?)
         });
-        Ok(ReportCounters { open: open.0, overdue: overdue.0, rated: rated.0, content: rated.1.unwrap_or(0) })
+        Ok(ReportCounters { open, overdue, rated, content })
     }
 
     async fn alarm_counters(&self, since: DateTime<Utc>) -> StoreResult<AlarmCounters> {

@@ -436,8 +436,9 @@ impl Store {
         dump.tables.units = order_units_for_insert(std::mem::take(&mut dump.tables.units))?;
         self.write_tables(&dump.tables).await?;
         self.resume_identity_sequences().await?;
-        // The dossier tallies are derived data, not dumped: rebuilt from the imported dossiers.
-        self.rebuild_dossier_rollups().await
+        // The dossier and report tallies are derived data, not dumped: rebuilt from the imported rows.
+        self.rebuild_dossier_rollups().await?;
+        self.rebuild_report_rollups().await
     }
 
     /// PostgreSQL identity columns do not move when rows arrive with their ids (an import); set each sequence

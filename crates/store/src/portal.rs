@@ -1689,8 +1689,6 @@ impl PortalStore for Store {
             let t = push(&mut binds, Bind::Time(to));
             clauses.push(format!("d.published_at < {t}"));
         }
-        // The count reads the binds up to here; the title words and the page's bounds follow.
-        let count_binds = binds.len();
         // Every word begins a word of the title (the folded title, space-separated): the first rank.
         let title_checks: Vec<String> = query
             .terms()
@@ -1705,57 +1703,73 @@ impl PortalStore for Store {
             })
             .collect();
         let in_title = title_checks.join(" AND ");
-        let page_size = filter.page_size.clamp(1, 100);
-        let limit = push(&mut binds, Bind::Int(page_size));
-        let offset = push(&mut binds, Bind::Int((filter.page.clamp(1, 1000) - 1) * page_size));
+        let page_size = usize::try_from(filter.page_size.clamp(1, 100)).unwrap_or(10);
+        let page_start = usize::try_from(filter.page.clamp(1, 1000) - 1).unwrap_or(0) * page_size;
         let where_rest = clauses.join(" AND ");
-        // The newest matches first (the engine walks its index backwards and stops), filtered as it goes.
-        let newest = |text: &str, cap: i64| match backend {
-            Backend::Sqlite => format!(
-                "SELECT search_fts.rowid AS id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid \
-                 WHERE search_fts MATCH {text} AND {where_rest} ORDER BY search_fts.rowid DESC LIMIT {cap}"
+        // The newest matches first (the engine walks its index backwards and stops), filtered as it goes; one
+        // past the cap tells "exactly 1000" from "more". `seq` orders them newest first as the walk did.
+        let (candidates, seq) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "SELECT search_fts.rowid AS id FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid \
+                     WHERE search_fts MATCH $1 AND {where_rest} ORDER BY search_fts.rowid DESC LIMIT {}",
+                    SEARCH_CANDIDATES + 1
+                ),
+                "d.id",
             ),
             // PostgreSQL's rows have no sequence number: the newest published, on `search_documents_published_idx`.
-            Backend::Postgres => format!(
-                "SELECT d.doc_key AS id FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', {text}) \
-                 AND {where_rest} ORDER BY d.published_at DESC, d.doc_key DESC LIMIT {cap}"
+            Backend::Postgres => (
+                format!(
+                    "SELECT d.doc_key AS id FROM search_documents d WHERE d.tsv @@ to_tsquery('simple', $1) \
+                     AND {where_rest} ORDER BY d.published_at DESC, d.doc_key DESC LIMIT {}",
+                    SEARCH_CANDIDATES + 1
+                ),
+                "CAST(EXTRACT(EPOCH FROM d.published_at) * 1000000 AS BIGINT)",
             ),
         };
         let join = match backend {
             Backend::Sqlite => "d.id = r.id",
             Backend::Postgres => "d.doc_key = r.id",
         };
-        let candidates = newest("$1", SEARCH_CANDIDATES);
-        // Ranked among the candidates: the title holds every word, then newest published first.
-        let sql = format!(
-            "SELECT d.doc_key, d.kind, d.unit_code, d.title_vi, d.title_en, d.excerpt, d.url, d.published_at \
-             FROM ({candidates}) r JOIN search_documents d ON {join} \
-             ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, d.published_at DESC, d.doc_key \
-             LIMIT {limit} OFFSET {offset}"
+        // One walk gives the count and, for each candidate, whether its title holds every word; only the page's
+        // documents are read in full afterwards.
+        let ranked_sql = format!(
+            "SELECT d.doc_key, CAST(CASE WHEN {in_title} THEN 0 ELSE 1 END AS BIGINT), d.published_at, {seq} \
+             FROM ({candidates}) r JOIN search_documents d ON {join}"
         );
-        // One past the cap tells "exactly 1000" from "more".
-        let count_sql = format!("SELECT COUNT(*) FROM ({}) n", newest("$1", SEARCH_CANDIDATES + 1));
-        let (hits, total): (Vec<SearchHit>, i64) = on_reader!(self, pool => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-            let mut c = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
-            for (i, b) in binds.iter().enumerate() {
+        let mut ranked: Vec<(String, i64, DateTime<Utc>, i64)> = on_reader!(self, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(ranked_sql));
+            for b in &binds {
                 q = match b {
                     Bind::Text(s) => q.bind(s.clone()),
                     Bind::Time(t) => q.bind(*t),
                     Bind::Int(n) => q.bind(*n),
                 };
-                if i < count_binds {
-                    c = match b {
-                        Bind::Text(s) => c.bind(s.clone()),
-                        Bind::Time(t) => c.bind(*t),
-                        Bind::Int(n) => c.bind(*n),
-                    };
-                }
             }
-            let hits = q.fetch_all(pool).await?;
-            let (total,) = c.fetch_one(pool).await?;
-            (hits, total)
+            q.fetch_all(pool).await?
         });
+        let total = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
+        // Ranked among the newest candidates: the title holds every word, then newest published first.
+        ranked.sort_by(|a, b| (b.3, &b.0).cmp(&(a.3, &a.0)));
+        ranked.truncate(usize::try_from(SEARCH_CANDIDATES).unwrap_or(usize::MAX));
+        ranked.sort_by(|a, b| (a.1, b.2, &a.0).cmp(&(b.1, a.2, &b.0)));
+        let page: Vec<String> = ranked.into_iter().skip(page_start).take(page_size).map(|r| r.0).collect();
+        let mut hits: Vec<SearchHit> = Vec::new();
+        if !page.is_empty() {
+            let marks = (1..=page.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT doc_key, kind, unit_code, title_vi, title_en, excerpt, url, published_at \
+                 FROM search_documents WHERE doc_key IN ({marks})"
+            );
+            hits = on_reader!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for key in &page {
+                    q = q.bind(key.clone());
+                }
+                q.fetch_all(pool).await?
+            });
+            hits.sort_by_key(|h| page.iter().position(|k| *k == h.doc_key));
+        }
         Ok(SearchPage { total: total.min(SEARCH_CANDIDATES), more: total > SEARCH_CANDIDATES, hits })
     }
 }

@@ -225,6 +225,8 @@ impl ProcedureStore for Store {
             };
             tx.put_search_document(&facts.search_document()).await?;
         });
+        // The catalogue is searched with the portal: kept searches are stale now.
+        self.cache.portal_changed();
         self.procedure(id).await?.ok_or(StoreError::NotFound)
     }
 

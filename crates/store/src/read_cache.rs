@@ -1,5 +1,6 @@
 //! What the store keeps in memory between requests: the report categories (17 rows read by every Open311 answer
-//! and report page), and counters of report, dossier and portal changes that the web layer's caches check.
+//! and report page), and counters of report (and report list), dossier and portal changes that the web layer's caches
+//! check.
 //!
 //! Every write through this [`crate::Store`] updates the cache in the same call, so this process never serves a
 //! stale copy after its own write. Another process writing the same database (the CLI, a second `serve`) is seen
@@ -32,6 +33,8 @@ pub(crate) struct ReadCache {
     report_changes: AtomicU64,
     /// Bumped by every change of an existing dossier row (a workflow step, a payment that moves its status).
     dossier_changes: AtomicU64,
+    /// Bumped by all of those and by every new report: what a list of reports depends on.
+    report_list_changes: AtomicU64,
 }
 
 impl ReadCache {
@@ -73,6 +76,16 @@ impl ReadCache {
 
     pub(crate) fn reports_changed(&self) {
         self.report_changes.fetch_add(1, Ordering::AcqRel);
+        self.reports_added();
+    }
+
+    pub(crate) fn report_list_generation(&self) -> u64 {
+        self.report_list_changes.load(Ordering::Acquire)
+    }
+
+    /// New reports were written: lists change, the existing reports' documents do not.
+    pub(crate) fn reports_added(&self) {
+        self.report_list_changes.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn dossier_generation(&self) -> u64 {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
 use crate::outbox::OutboxWrite;
+use crate::report_rollups::ReportRollupWrite;
 use crate::{Backend, Store, StoreError, StoreResult, in_write_tx, on_reader};
 
 /// A report category as stored (lĩnh vực phản ánh).
@@ -716,6 +717,8 @@ impl ReportStore for Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            let sent = tx.report_subjects(&[id]).await?;
+            tx.move_report_rollups(&[], &sent).await?;
             for photo in &new.photos {
                 tx.attach_report_photo(id, "report", photo).await?;
             }
@@ -738,12 +741,15 @@ impl ReportStore for Store {
             }).await?;
             tx.enqueue("report.submitted", &json!({"report_id": id.to_string(), "status": status.as_str()})).await?;
         });
+        self.cache.reports_added();
         self.report(id).await?.ok_or(StoreError::NotFound)
     }
 
     async fn apply_report_change(&self, ctx: &AuditContext, change: ReportChange) -> StoreResult<Report> {
         let before = self.report(change.report_id).await?.ok_or(StoreError::NotFound)?;
         in_write_tx!(self, tx => {
+            // The tallies move from the row as this transaction finds it, whatever `before` was read earlier.
+            let tallied = tx.report_subjects(&[change.report_id]).await?;
             let done = sqlx::query(
                 "UPDATE reports SET status = $1, handling_unit_code = $2, due_at = $3, answered_at = $4, answer = $5, \
                  rating = $6, duplicate_of = $7, updated_at = $8 WHERE id = $9 AND updated_at = $10",
@@ -763,6 +769,8 @@ impl ReportStore for Store {
             if done.rows_affected() == 0 {
                 return Err(StoreError::Conflict { constraint: "report_changed".into() });
             }
+            let changed = tx.report_subjects(&[change.report_id]).await?;
+            tx.move_report_rollups(&tallied, &changed).await?;
             for photo in &change.photos {
                 tx.attach_report_photo(change.report_id, "answer", photo).await?;
             }

@@ -1,5 +1,5 @@
 //! Bulk loading of field reports for the demo and benchmarks (`smartcity demo --reports N`): many reports with
-//! their timeline in one transaction, several hundred rows per statement, one audit record per batch. Real
+//! their timeline in one transaction, several hundred rows per statement, one audit record per batch, the transparency tallies moved per batch. Real
 //! reports never come this way: they go through `ReportStore::create_report` one by one.
 
 use chrono::{DateTime, Utc};
@@ -8,6 +8,7 @@ use smartcity_domain::reports::ReportStatus;
 use uuid::Uuid;
 
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
+use crate::report_rollups::{ReportRollupWrite, ReportSubject};
 use crate::reports::Report;
 use crate::{Store, StoreResult, in_write_tx};
 
@@ -116,6 +117,9 @@ impl ReportBulkStore for Store {
                 }
                 q.execute(&mut *tx).await?;
             }
+            // The transparency tallies, from the rows as written (no need to read them back).
+            let subjects: Vec<ReportSubject> = reports.iter().map(|r| ReportSubject::of(&r.report)).collect();
+            tx.move_report_rollups(&[], &subjects).await?;
             let first = reports.first().map(|r| r.report.id.to_string()).unwrap_or_default();
             tx.append_audit(ctx, AuditEvent {
                 action: "report.generated",
@@ -124,6 +128,7 @@ impl ReportBulkStore for Store {
                 details: json!({"count": reports.len(), "events": events.len()}),
             }).await?;
         });
+        self.cache.reports_added();
         Ok(reports.len() as u64)
     }
 }

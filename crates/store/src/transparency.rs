@@ -1,42 +1,14 @@
-//! `transparency`: the aggregate reads behind the public figures that are not the dossiers' (those come from
-//! [`crate::dossiers`]): field-report counts per handling unit and month, handling-time histograms, the public
-//! points of the report map, and the hourly means and daily highs of sensor readings. Every read is one
-//! `GROUP BY` over an indexed range (`reports.created_at`, `sta_observations(datastream_id, phenomenon_time)`),
-//! so a year of the city costs a few hundred rows, not one row per report or reading.
+//! `transparency`: the reads behind the public figures that are neither tallies of dossiers
+//! ([`crate::dossier_rollups`]) nor of field reports ([`crate::report_rollups`]): the public points of the report
+//! map, and the hourly means and daily highs of sensor readings, each one `GROUP BY` or page over an indexed range
+//! (`reports.created_at`, `sta_observations(datastream_id, phenomenon_time)`).
 
 use chrono::{DateTime, Utc};
 use smartcity_domain::reports::ReportStatus;
 use uuid::Uuid;
 
 use crate::sensing::filter_sql::to_micros;
-use crate::{Backend, Store, StoreResult, on_reader};
-
-/// What the reports sent in one time bucket to one handling unit became (see
-/// `domain::transparency::reports::ReportCounts` for the meaning of each count).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ReportCountsRow {
-    /// The handling unit; `None` for reports not routed yet (or rejected before routing).
-    pub unit_code: Option<String>,
-    /// Index of the bucket: reports sent in `[bounds[i], bounds[i + 1])`.
-    pub bucket: i64,
-    pub received: i64,
-    pub rejected: i64,
-    pub processed: i64,
-    pub on_time: i64,
-    pub overdue_open: i64,
-    pub rated: i64,
-    pub satisfied: i64,
-    pub acceptable: i64,
-    pub dissatisfied: i64,
-}
-
-/// Finished reports of one handling unit answered after `hours` whole hours.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct HandlingHoursRow {
-    pub unit_code: Option<String>,
-    pub hours: i64,
-    pub reports: i64,
-}
+use crate::{Store, StoreResult, on_reader};
 
 /// The public fields of a report on the transparency map: no reporter, no contact, no description or answer
 /// (free text may name people), a location the caller rounds.
@@ -57,13 +29,6 @@ pub struct ReportPoint {
 /// The transparency capability's reads.
 #[expect(async_fn_in_trait, reason = "used on the concrete Store only; futures stay Send")]
 pub trait TransparencyStore {
-    /// Report counts per handling unit and bucket for the reports sent in `[bounds[0], bounds[last])`, the
-    /// buckets being consecutive `bounds` (e.g. the months of a period); "overdue" is judged at `now`.
-    /// Empty when fewer than two bounds are given.
-    async fn report_counts(&self, bounds: &[DateTime<Utc>], now: DateTime<Utc>) -> StoreResult<Vec<ReportCountsRow>>;
-    /// How long the finished reports sent in `[from, to)` took to be answered, per handling unit, in whole hours.
-    async fn report_handling_hours(&self, from: DateTime<Utc>, to: DateTime<Utc>)
-    -> StoreResult<Vec<HandlingHoursRow>>;
     /// Public points of the reports sent in `[from, to)` (not rejected), handled by one of `units` when it is
     /// not empty, newest first, at most `limit`.
     async fn report_points(
@@ -110,70 +75,6 @@ const MICROS_PER_HOUR: i64 = 3_600_000_000;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 impl TransparencyStore for Store {
-    async fn report_counts(&self, bounds: &[DateTime<Utc>], now: DateTime<Utc>) -> StoreResult<Vec<ReportCountsRow>> {
-        if bounds.len() < 2 {
-            return Ok(Vec::new());
-        }
-        let rejected = status_list(|s| matches!(s, ReportStatus::Rejected(_)));
-        let finished = status_list(|s| matches!(s, ReportStatus::Answered | ReportStatus::Closed));
-        let open = status_list(ReportStatus::is_open);
-        // $1 = now, $2.. = bounds; bucket i holds created_at < bounds[i + 1].
-        let n = bounds.len();
-        let whens: String =
-            (1..n).map(|i| format!("WHEN created_at < ${} THEN {}", i + 2, i - 1)).collect::<Vec<_>>().join(" ");
-        let count = |cond: &str| format!("COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
-        let sql = format!(
-            "SELECT handling_unit_code AS unit_code, CAST(CASE {whens} END AS BIGINT) AS bucket, \
-             {received} AS received, {rej} AS rejected, {processed} AS processed, {on_time} AS on_time, \
-             {overdue} AS overdue_open, {rated} AS rated, {satisfied} AS satisfied, {acceptable} AS acceptable, \
-             {dissatisfied} AS dissatisfied \
-             FROM reports WHERE created_at >= $2 AND created_at < ${last} GROUP BY 1, 2 ORDER BY 1, 2",
-            received = count(&format!("status NOT IN ({rejected})")),
-            rej = count(&format!("status IN ({rejected})")),
-            processed = count(&format!("status IN ({finished})")),
-            on_time = count(&format!(
-                "status IN ({finished}) AND answered_at IS NOT NULL AND due_at IS NOT NULL AND answered_at <= due_at"
-            )),
-            overdue = count(&format!("status IN ({open}) AND due_at IS NOT NULL AND due_at < $1")),
-            rated = count(&format!("status NOT IN ({rejected}) AND rating IS NOT NULL")),
-            satisfied = count(&format!("status NOT IN ({rejected}) AND rating = 'satisfied'")),
-            acceptable = count(&format!("status NOT IN ({rejected}) AND rating = 'acceptable'")),
-            dissatisfied = count(&format!("status NOT IN ({rejected}) AND rating = 'dissatisfied'")),
-            last = n + 1,
-        );
-        Ok(on_reader!(self, pool => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now);
-            for b in bounds {
-                q = q.bind(*b);
-            }
-            q.fetch_all(pool).await?
-        }))
-    }
-
-    async fn report_handling_hours(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<HandlingHoursRow>> {
-        // Only the time difference is dialect-specific. SQLite counts whole seconds (julianday's floating point
-        // would put an answer after exactly 216 h into hour 215).
-        let hours = match self.backend() {
-            Backend::Sqlite => {
-                "((CAST(strftime('%s', answered_at) AS INTEGER) - CAST(strftime('%s', created_at) AS INTEGER)) / 3600)"
-            }
-            Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM (answered_at - created_at)) / 3600.0) AS BIGINT)",
-        };
-        let finished = status_list(|s| matches!(s, ReportStatus::Answered | ReportStatus::Closed));
-        let sql = format!(
-            "SELECT handling_unit_code AS unit_code, {hours} AS hours, COUNT(*) AS reports FROM reports \
-             WHERE created_at >= $1 AND created_at < $2 AND status IN ({finished}) AND answered_at IS NOT NULL \
-             GROUP BY 1, 2 ORDER BY 1, 2"
-        );
-        Ok(on_reader!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(from).bind(to).fetch_all(pool).await?
-        }))
-    }
-
     async fn report_points(
         &self,
         from: DateTime<Utc>,

@@ -6,7 +6,6 @@
 //! capability's handler.
 
 pub mod audit;
-pub mod cache;
 pub mod dossiers;
 pub mod error;
 pub mod i18n;
@@ -87,6 +86,10 @@ pub struct AppState {
     pub open311_requests: Arc<reports::open311_cache::RequestCache>,
     /// Public views of dossiers by code (`dossiers::api::lookup_view`), which citizens and partners poll.
     pub dossier_lookups: Arc<dossiers::api::LookupCache>,
+    /// Rendered Open311 lists of requests, by query (`reports::open311_cache`).
+    pub open311_lists: Arc<reports::open311_cache::ListCache>,
+    /// Results of recent portal searches (`portal::search`).
+    pub searches: Arc<portal::search::SearchMemo>,
 }
 
 impl AppState {
@@ -100,7 +103,9 @@ impl AppState {
             ioc_summary: Arc::new(operations::summary::SummaryCache::default()),
             sensing: Arc::new(sensing::SensingRuntime::default()),
             home_pages: Arc::new(portal::home_cache::HomePageCache::default()),
-            open311_requests: Arc::new(reports::open311_cache::RequestCache::default()),
+            open311_requests: Arc::new(reports::open311_cache::request_cache()),
+            open311_lists: Arc::new(reports::open311_cache::list_cache()),
+            searches: Arc::new(portal::search::search_memo()),
             dossier_lookups: Arc::new(dossiers::api::lookup_cache()),
         }
     }

@@ -4,13 +4,17 @@
 //! their deadline and the median time to an answer.
 //!
 //! The store hands over additive counts (so months add up to the period and a ward's counts add up into the
-//! city) and a histogram of handling times in whole hours (so a median can be taken over any set of units
+//! city) and a histogram of handling times in bands of hours (so a median can be taken over any set of units
 //! without loading one row per report); this module turns them into rates, each with the counts behind it.
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::dossiers::Rating;
+use crate::reports::ReportStatus;
 
 /// Counts of the reports sent in a period to one unit (or a set of units): every field is additive.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -49,16 +53,114 @@ impl AddAssign for ReportCounts {
     }
 }
 
-/// How long finished reports took from sending to answer, as a histogram of whole hours (hours → reports):
-/// precise to the hour, and merged across units and months without the rows themselves.
+impl ReportCounts {
+    /// The additive columns kept in the running tallies, in the order of [`ReportCounts::tally_values`]:
+    /// every count but `overdue_open`, which depends on the moment it is read.
+    pub const TALLY_COLUMNS: [&'static str; 8] =
+        ["received", "rejected", "processed", "on_time", "rated", "satisfied", "acceptable", "dissatisfied"];
+
+    /// The tallied counts, in [`ReportCounts::TALLY_COLUMNS`] order.
+    pub fn tally_values(&self) -> [i64; 8] {
+        let v = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        [
+            v(self.received),
+            v(self.rejected),
+            v(self.processed),
+            v(self.on_time),
+            v(self.rated),
+            v(self.satisfied),
+            v(self.acceptable),
+            v(self.dissatisfied),
+        ]
+    }
+
+    /// The counts of tallied `values` in [`ReportCounts::TALLY_COLUMNS`] order (a negative sum, which a correct
+    /// tally never holds, reads as 0); `overdue_open` is 0.
+    pub fn from_tally_values(values: &[i64]) -> Self {
+        let n = |i: usize| values.get(i).and_then(|v| u64::try_from(*v).ok()).unwrap_or(0);
+        ReportCounts {
+            received: n(0),
+            rejected: n(1),
+            processed: n(2),
+            on_time: n(3),
+            overdue_open: 0,
+            rated: n(4),
+            satisfied: n(5),
+            acceptable: n(6),
+            dissatisfied: n(7),
+        }
+    }
+}
+
+/// The state of one report that its figures depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportFacts {
+    pub status: ReportStatus,
+    pub created_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub rating: Option<Rating>,
+}
+
+/// What one report adds to the figures of its unit for the local day it was sent: the counts of
+/// [`ReportCounts`] but `overdue_open` (that one changes with the clock, not with a write, so it is counted when
+/// read), and the hours it took to be answered once it is processed.
+pub fn report_tally(f: &ReportFacts) -> (ReportCounts, Option<i64>) {
+    let rejected = matches!(f.status, ReportStatus::Rejected(_));
+    let finished = matches!(f.status, ReportStatus::Answered | ReportStatus::Closed);
+    let rating = if rejected { None } else { f.rating };
+    let counts = ReportCounts {
+        received: u64::from(!rejected),
+        rejected: u64::from(rejected),
+        processed: u64::from(finished),
+        on_time: u64::from(finished && matches!((f.answered_at, f.due_at), (Some(a), Some(d)) if a <= d)),
+        overdue_open: 0,
+        rated: u64::from(rating.is_some()),
+        satisfied: u64::from(rating == Some(Rating::Satisfied)),
+        acceptable: u64::from(rating == Some(Rating::Acceptable)),
+        dissatisfied: u64::from(rating == Some(Rating::Dissatisfied)),
+    };
+    let hours = if finished { f.answered_at.map(|a| (a - f.created_at).num_seconds() / 3600) } else { None };
+    (counts, hours)
+}
+
+/// The bucket of the handling-time histogram that `hours` whole hours fall in, as its first hour: each hour
+/// under 2 days, then 6 hours up to 10 days, a day up to 60 days and a week beyond. Precise where most answers
+/// fall, and few buckets per unit and month whatever the number of reports (a negative span counts as 0).
+pub fn handling_bucket(hours: i64) -> u64 {
+    let h = u64::try_from(hours).unwrap_or(0);
+    let width = bucket_width(h);
+    let start = match width {
+        1 => 0,
+        6 => 48,
+        24 => 240,
+        _ => 1440,
+    };
+    start + (h - start) / width * width
+}
+
+/// How many hours the bucket holding hour `hours` spans (see [`handling_bucket`]).
+pub fn bucket_width(hours: u64) -> u64 {
+    match hours {
+        0..48 => 1,
+        48..240 => 6,
+        240..1440 => 24,
+        _ => 168,
+    }
+}
+
+/// How long finished reports took from sending to answer, as a histogram of [`handling_bucket`]s (first hour of
+/// the bucket → reports): precise to the hour for answers within two days (coarser beyond, see
+/// [`handling_bucket`]), and merged across units and months without the rows themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HandlingHours(BTreeMap<u64, u64>);
 
 impl HandlingHours {
-    /// Adds `reports` answered after `hours` whole hours (a negative span, a clock error, counts as 0).
+    /// Adds `reports` answered after `hours` whole hours to their bucket (a negative span, a clock error,
+    /// counts as 0; the first hour of a bucket lands in that bucket).
     pub fn add(&mut self, hours: i64, reports: u64) {
         if reports > 0 {
-            *self.0.entry(u64::try_from(hours).unwrap_or(0)).or_default() += reports;
+            *self.0.entry(handling_bucket(hours)).or_default() += reports;
         }
     }
 
@@ -74,8 +176,9 @@ impl HandlingHours {
         self.0.values().sum()
     }
 
-    /// The median handling time in hours, each report taken at the middle of its hour (so one answered after
-    /// 2 h 10 min counts 2.5 h); the mean of the two middle reports for an even count. `None` when empty.
+    /// The median handling time in hours, each report taken at the middle of its bucket (so one answered after
+    /// 2 h 10 min counts 2.5 h, one after 100 h counts 99 h, the middle of 96–101 h); the mean of the two middle
+    /// reports for an even count. `None` when empty.
     pub fn median_hours(&self) -> Option<f64> {
         let n = self.count();
         if n == 0 {
@@ -86,7 +189,7 @@ impl HandlingHours {
             for (h, c) in &self.0 {
                 seen += c;
                 if seen > k {
-                    return *h as f64 + 0.5;
+                    return *h as f64 + bucket_width(*h) as f64 / 2.0;
                 }
             }
             0.5
@@ -174,9 +277,13 @@ pub fn explanation(figure: &str) -> Option<[&'static str; 4]> {
             "Thời gian xử lý (trung vị)",
             "Handling time (median)",
             "Trung vị số giờ từ lúc gửi đến lúc trả lời của các phản ánh đã xử lý xong: một nửa số phản ánh được trả \
-             lời nhanh hơn. Tính theo giờ tròn (mỗi phản ánh lấy giữa giờ của nó).",
+             lời nhanh hơn. Thời gian được xếp vào các khoảng: từng giờ trong 2 ngày đầu, 6 giờ đến 10 ngày, 1 ngày \
+             đến 60 ngày, 1 tuần sau đó; mỗi phản ánh lấy giữa khoảng của nó, nên trung vị chính xác đến 1 giờ khi \
+             dưới 48 giờ (đến 6 giờ, 1 ngày, 1 tuần khi dài hơn).",
             "The median number of hours from sending to the answer over the processed reports: half were answered \
-             faster. Counted in whole hours (each report at the middle of its hour).",
+             faster. Times fall into bands: each hour for the first 2 days, 6 hours up to 10 days, 1 day up to 60 \
+             days, 1 week beyond; each report counts at the middle of its band, so the median is exact to the hour \
+             under 48 hours (to 6 hours, a day or a week when longer).",
         ],
         _ => return None,
     })
@@ -210,7 +317,49 @@ mod tests {
     fn merged_histograms_give_the_median_of_all_their_reports() {
         let mut a = hist(&[(1, 3)]);
         a.merge(&hist(&[(100, 4)]));
-        assert_eq!((a.count(), a.median_hours()), (7, Some(100.5)));
+        // 100 h lies in the 6-hour band 96–101 h, read at its middle.
+        assert_eq!((a.count(), a.median_hours()), (7, Some(99.0)));
+    }
+
+    #[test]
+    fn handling_buckets_are_hours_then_wider_bands_and_each_start_is_its_own_bucket() {
+        assert_eq!(
+            [0, 47, 48, 53, 54, 239, 240, 263, 1439, 1440, 1607, 1608].map(handling_bucket),
+            [0, 47, 48, 48, 54, 234, 240, 240, 1416, 1440, 1440, 1608]
+        );
+        assert_eq!(handling_bucket(-5), 0);
+        for h in 0..3000 {
+            let b = handling_bucket(h);
+            assert!(b as i64 <= h && h < (b + bucket_width(b)) as i64, "{h} in [{b}, +{})", bucket_width(b));
+            assert_eq!(handling_bucket(b as i64), b, "a bucket's start maps to itself");
+        }
+    }
+
+    fn at(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000 + h * 3600, 0).unwrap()
+    }
+
+    #[test]
+    fn a_report_adds_what_its_status_says() {
+        let facts = |status, answered: Option<i64>, rating| ReportFacts {
+            status,
+            created_at: at(0),
+            due_at: Some(at(72)),
+            answered_at: answered.map(at),
+            rating,
+        };
+        let (c, h) = report_tally(&facts(ReportStatus::Answered, Some(30), Some(Rating::Acceptable)));
+        assert_eq!((c.received, c.processed, c.on_time, c.rated, c.acceptable, h), (1, 1, 1, 1, 1, Some(30)));
+        let (c, h) = report_tally(&facts(ReportStatus::Closed, Some(80), None));
+        assert_eq!((c.processed, c.on_time, c.rated, h), (1, 0, 0, Some(80)));
+        let (c, h) = report_tally(&facts(ReportStatus::InProgress, None, None));
+        assert_eq!((c.received, c.processed, h), (1, 0, None));
+        let rejected = ReportStatus::Rejected(crate::reports::RejectReason::Duplicate);
+        let (c, h) = report_tally(&facts(rejected, None, Some(Rating::Satisfied)));
+        assert_eq!(c, ReportCounts { rejected: 1, ..Default::default() });
+        assert_eq!(h, None);
+        let v = report_tally(&facts(ReportStatus::Answered, Some(30), Some(Rating::Dissatisfied))).0.tally_values();
+        assert_eq!(ReportCounts::from_tally_values(&v).tally_values(), v);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod payments;
 mod portable;
 mod portal;
 mod procedures;
+mod report_rollups;
 mod reports;
 mod reports_handling;
 mod sensing;

@@ -1,12 +1,14 @@
-//! `transparency`: the aggregate reads behind the public figures: report counts per handling unit and month
-//! bucket (rejected, finished, on time, overdue, ratings), handling-time histograms, the public points of the
-//! report map, and hourly means and daily highs of sensor readings, identical on both engines.
+//! `transparency`: the reads behind the public figures: the report tallies per handling unit and month (rejected,
+//! finished, on time, ratings, handling-time bands), the open reports past their deadline, the public points of
+//! the report map, and hourly means and daily highs of sensor readings, identical on both engines.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Months, TimeZone, Utc};
 use serde_json::json;
 use smartcity_domain::dossiers::Rating;
 use smartcity_domain::geo::GeoPoint;
 use smartcity_domain::reports::{RejectReason, ReportStatus};
+use smartcity_store::dossier_rollups::month_of;
+use smartcity_store::report_rollups::{ReportRollupStore, UNROUTED};
 use smartcity_store::reports::{NewReport, NewReportEvent, ReportChange, ReportStore, Reporter};
 use smartcity_store::sensing::{NewObservation, SensingStore};
 use smartcity_store::testing::fresh_store;
@@ -51,7 +53,7 @@ async fn report(
 }
 
 #[tokio::test]
-async fn report_counts_group_by_unit_and_bucket_and_histograms_by_whole_hours() {
+async fn report_tallies_group_by_unit_and_month_and_histograms_by_handling_band() {
     let store = fresh_store().await;
     seed_hue(&store).await;
     store.load_report_categories_json(&admin(), FEEDBACK_CATEGORIES).await.unwrap();
@@ -66,32 +68,39 @@ async fn report_counts_group_by_unit_and_bucket_and_histograms_by_whole_hours() 
 
     let now = Utc::now();
     let bounds = [now - Duration::days(2), now - Duration::days(1), now + Duration::hours(1)];
-    let rows = store.report_counts(&bounds, now).await.unwrap();
-    assert_eq!(rows.len(), 3, "three handling units (none = not routed), all in the second bucket: {rows:?}");
-    assert!(rows.iter().all(|r| r.bucket == 1));
-    let of = |u: Option<&str>| rows.iter().find(|r| r.unit_code.as_deref() == u).unwrap();
-    let px = of(Some("19753"));
-    assert_eq!((px.received, px.processed, px.on_time, px.overdue_open), (2, 2, 1, 0));
-    assert_eq!((px.rated, px.satisfied, px.acceptable, px.dissatisfied), (2, 1, 1, 0));
-    let th = of(Some("19789"));
-    assert_eq!((th.received, th.processed, th.on_time, th.overdue_open, th.dissatisfied), (2, 1, 1, 1, 1));
-    let unrouted = of(None);
-    assert_eq!((unrouted.received, unrouted.rejected, unrouted.processed), (1, 1, 0));
-    assert!(store.report_counts(&bounds[..1], now).await.unwrap().is_empty(), "one bound is no bucket");
-    assert!(store.report_counts(&bounds[..2], now).await.unwrap().is_empty(), "nothing sent two days ago");
+    let today = now.with_timezone(&smartcity_domain::time::TZ).date_naive();
+    let first = month_of(today);
+    let last = first.checked_add_months(Months::new(1)).unwrap().pred_opt().unwrap();
+    // The day alone reads the daily tallies, its whole month the monthly ones: the same figures.
+    for (from, to) in [(today, today), (first, last)] {
+        let tallies = store.report_tallies(from, to).await.unwrap();
+        assert_eq!(tallies.len(), 3, "three handling units ('' = not routed): {tallies:?}");
+        let of = |u: &str| {
+            let t = &tallies[u];
+            assert_eq!(t.months.keys().copied().collect::<Vec<_>>(), vec![first], "one month bucket");
+            (t.months[&first], t.hours.clone())
+        };
+        let (px, px_hours) = of("19753");
+        assert_eq!((px.received, px.processed, px.on_time, px.overdue_open), (2, 2, 1, 0));
+        assert_eq!((px.rated, px.satisfied, px.acceptable, px.dissatisfied), (2, 1, 1, 0));
+        // 2 h 30 min and 216 h (the 6-hour band 216–221 h): the median is the mean of their middles.
+        assert_eq!((px_hours.count(), px_hours.median_hours()), (2, Some(110.8)));
+        let (th, th_hours) = of("19789");
+        assert_eq!((th.received, th.processed, th.on_time, th.dissatisfied), (2, 1, 1, 1));
+        assert_eq!(th_hours.median_hours(), Some(30.5));
+        let (unrouted, _) = of(UNROUTED);
+        assert_eq!((unrouted.received, unrouted.rejected, unrouted.processed), (1, 1, 0));
+    }
+    let yesterday = today.pred_opt().unwrap();
+    assert!(store.report_tallies(yesterday, yesterday).await.unwrap().is_empty(), "nothing sent yesterday");
+    assert!(store.report_tallies(today, yesterday).await.unwrap().is_empty(), "an empty period");
 
-    let mut hours: Vec<(Option<String>, i64, i64)> = store
-        .report_handling_hours(bounds[0], bounds[2])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|h| (h.unit_code, h.hours, h.reports))
-        .collect();
-    hours.sort();
-    assert_eq!(
-        hours,
-        vec![(Some("19753".to_owned()), 2, 1), (Some("19753".to_owned()), 216, 1), (Some("19789".to_owned()), 30, 1)]
-    );
+    // Open past the deadline: counted at the moment asked, by unit and bucket.
+    let overdue = store.overdue_open_reports(&bounds, now).await.unwrap();
+    assert_eq!(overdue, vec![(Some("19789".to_owned()), 1, 1)]);
+    assert!(store.overdue_open_reports(&bounds, now - Duration::hours(1)).await.unwrap().is_empty(), "not due yet");
+    assert!(store.overdue_open_reports(&bounds[..1], now).await.unwrap().is_empty(), "one bound is no bucket");
+    assert_eq!(store.stored_report_rollups().await.unwrap(), store.recomputed_report_rollups().await.unwrap());
 
     let points = store.report_points(bounds[0], bounds[2], &[], 100).await.unwrap();
     assert_eq!(points.len(), 5, "rejected reports are not on the map");

@@ -340,14 +340,14 @@ pub struct LookupView {
 
 /// Public views by code, kept while no dossier has changed in this process (`Store::dossier_generation`) and for
 /// [`LOOKUP_TTL`] at most, so a status set by another process shows within a second.
-pub type LookupCache = crate::cache::GenerationCache<String, Arc<LookupView>>;
+pub type LookupCache = crate::shell::memo::Memo<String, Arc<LookupView>>;
 
 /// How long a public view is served without reading the dossier again, at most.
 pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The cache of public views `AppState` starts with (at most 20,000 codes).
 pub fn lookup_cache() -> LookupCache {
-    LookupCache::new(LOOKUP_TTL, 20_000)
+    LookupCache::new(20_000, LOOKUP_TTL)
 }
 
 /// The public view of a dossier: one indexed query (`DossierStore::dossier_lookup`), nothing else — or none while

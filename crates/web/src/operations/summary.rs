@@ -117,7 +117,7 @@ pub struct AlarmTiles {
 
 /// Report tiles at `now`.
 pub async fn report_tiles(state: &AppState, now: DateTime<Utc>) -> AppResult<ReportTiles> {
-    let c = state.store.report_counters(now - chrono::Duration::days(TREND_DAYS), now).await?;
+    let c = state.store.report_counters(None, now - chrono::Duration::days(TREND_DAYS), now).await?;
     Ok(ReportTiles {
         open: c.open,
         overdue: c.overdue,

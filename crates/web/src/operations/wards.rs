@@ -104,7 +104,7 @@ pub async fn ward(
     let first = today.with_day(1).unwrap_or(today);
     let code_text = code.to_string();
     let dossiers = state.store.unit_dossier_counters(&code_text, local_midnight(first), now).await?;
-    let reports = state.store.ward_report_counters(&code_text, now).await?;
+    let reports = state.store.report_counters(Some(&code_text), local_midnight(first), now).await?;
     let latest_reports = state
         .store
         .report_listing(&ReportQuery { ward_codes: vec![code_text.clone()], limit: 20, ..Default::default() })

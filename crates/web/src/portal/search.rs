@@ -3,6 +3,8 @@
 //! (`domain::portal::SearchQuery`: NFC, marks stripped, đ → d, symbols dropped, 256 characters at most), so `duong`,
 //! `Đường` and `DUONG` find the same; a query with nothing left is an empty result, never an error.
 
+use std::time::Duration;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -11,13 +13,16 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use smartcity_domain::portal::{ArticleKind, SearchQuery, highlight_snippet};
 use smartcity_domain::units::UnitCode;
-use smartcity_store::portal::{PortalStore, SEARCH_KIND_PROCEDURE, SEARCH_KIND_QUESTION, SearchFilter, SearchHit};
+use smartcity_store::portal::{
+    PortalStore, SEARCH_KIND_PROCEDURE, SEARCH_KIND_QUESTION, SearchFilter, SearchHit, SearchPage as Found,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::shell::extract::AppQuery;
+use crate::shell::memo::Memo;
 use crate::shell::page::{PageContext, render};
 
 /// Results per page.
@@ -158,9 +163,45 @@ fn result(lang: Lang, query: &SearchQuery, hit: &SearchHit) -> SearchResult {
     }
 }
 
+/// How long a search's results are reused, at most: a scheduled document reaching its time, or another process's
+/// write, shows within this (this process's portal writes void them at once).
+pub const SEARCH_TTL: Duration = Duration::from_secs(5);
+
+/// Most searches kept.
+pub const MAX_SEARCHES: usize = 2_000;
+
+/// Results of recent searches by query and filter, valid at a portal generation (`shell::memo`): the same few
+/// queries come back again and again, and a hit costs a map lookup instead of a walk of the full-text index.
+pub type SearchMemo = Memo<String, Found>;
+
+/// An empty memo of searches.
+pub fn search_memo() -> SearchMemo {
+    Memo::new(MAX_SEARCHES, SEARCH_TTL)
+}
+
 async fn run(state: &AppState, lang: Lang, params: &SearchParams) -> AppResult<SearchResponse> {
     let parsed = parse(params)?;
-    let found = state.store.search(&parsed.query, &parsed.filter).await?;
+    let f = &parsed.filter;
+    let key = format!(
+        "{}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{}",
+        parsed.query.as_str(),
+        f.kind,
+        f.unit,
+        f.from,
+        f.to,
+        f.page,
+        f.page_size
+    );
+    // Read before the search, so a portal write made meanwhile leaves the kept page already stale.
+    let generation = state.store.portal_generation();
+    let found = match state.searches.get(&key, generation) {
+        Some(found) => found,
+        None => {
+            let found = state.store.search(&parsed.query, f).await?;
+            state.searches.put(key, generation, found.clone());
+            found
+        }
+    };
     Ok(SearchResponse {
         query: parsed.query.as_str().to_owned(),
         total: found.total,

@@ -346,11 +346,21 @@ async fn requests_document(
     Ok(list.render(format))
 }
 
+/// GET requests: a list, served from `state.open311_lists` while no report was added or changed since it was
+/// rendered (see `open311_cache`); a valid query only (errors are not kept).
 async fn requests(state: &AppState, headers: &HeaderMap, format: Format, pairs: &[(String, String)]) -> Response {
     let q = match RequestsQuery::parse(pairs) {
         Ok(q) => q,
         Err(e) => return error(format, &e),
     };
+    let mut sorted = pairs.to_vec();
+    sorted.sort();
+    let key = (format, origin(state, headers), sorted);
+    // Read before the reports, so a change made meanwhile leaves the kept list already stale.
+    let generation = state.store.report_list_generation();
+    if let Some(body) = state.open311_lists.get(&key, generation) {
+        return document(StatusCode::OK, format, body);
+    }
     let window = q.window(Utc::now());
     let mut filter = ReportFilter {
         page: i64::from(q.page),
@@ -379,9 +389,17 @@ async fn requests(state: &AppState, headers: &HeaderMap, format: Format, pairs: 
         filter.statuses =
             ReportStatus::ALL.into_iter().filter(|s| q.statuses.contains(&RequestStatus::from_report(*s))).collect();
     }
-    match state.store.reports(&filter).await {
-        Ok(reports) => render_requests(state, headers, format, &reports, q.extensions).await,
-        Err(e) => unavailable(format, "requests", &e),
+    let reports = match state.store.reports(&filter).await {
+        Ok(reports) => reports,
+        Err(e) => return unavailable(format, "requests", &e),
+    };
+    match requests_document(state, &key.1, format, &reports, q.extensions).await {
+        Ok(body) => {
+            let body = Bytes::from(body);
+            state.open311_lists.put(key, generation, body.clone());
+            document(StatusCode::OK, format, body)
+        }
+        Err(response) => response,
     }
 }
 
@@ -401,14 +419,15 @@ async fn one_request(
     let base = origin(&state, &headers);
     // Read before the report, so a change made meanwhile leaves the kept document already stale.
     let generation = state.store.report_generation();
-    if let Some(body) = state.open311_requests.get(id, format, extensions, &base, generation) {
+    let key = (id, format, extensions, base.clone());
+    if let Some(body) = state.open311_requests.get(&key, generation) {
         return document(StatusCode::OK, format, body);
     }
     match state.store.report(id).await {
         Ok(Some(report)) => match requests_document(&state, &base, format, &[report], extensions).await {
             Ok(body) => {
                 let body = Bytes::from(body);
-                state.open311_requests.put(id, format, extensions, &base, generation, body.clone());
+                state.open311_requests.put(key, generation, body.clone());
                 document(StatusCode::OK, format, body)
             }
             Err(response) => response,

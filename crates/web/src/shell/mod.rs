@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod extract;
 pub mod health;
+pub mod memo;
 pub mod page;
 pub mod throttle;
 

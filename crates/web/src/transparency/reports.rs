@@ -1,7 +1,8 @@
 //! Field-report statistics on the transparency pages: per handling unit (and its subtree; the city counts
 //! every report, routed or not) over a period, ranked within the group by the on-time rate, split by month,
-//! and the public points of the report map. The counts come from [`TransparencyStore`] aggregates; the rates
-//! from `domain::transparency::reports`.
+//! and the public points of the report map. The counts and handling times come from the running tallies
+//! (`store::report_rollups`, moved by every report write), the open reports past their deadline from the index
+//! of open reports, the points from [`TransparencyStore`]; the rates from `domain::transparency::reports`.
 
 use std::collections::HashMap;
 
@@ -9,10 +10,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use smartcity_domain::transparency::reports::{HandlingHours, ReportCounts, ReportFigures, report_figures};
 use smartcity_domain::transparency::{Period, rank};
+use smartcity_store::dossier_rollups::month_of;
+use smartcity_store::report_rollups::{ReportRollupStore, UNROUTED};
 use smartcity_store::units::Unit;
 use smartcity_store::{ReportStore, TransparencyStore, UnitStore};
 use utoipa::ToSchema;
@@ -80,38 +83,31 @@ struct Gathered {
     months: usize,
 }
 
-fn counts_of(row: &smartcity_store::transparency::ReportCountsRow) -> ReportCounts {
-    let n = |v: i64| u64::try_from(v).unwrap_or(0);
-    ReportCounts {
-        received: n(row.received),
-        rejected: n(row.rejected),
-        processed: n(row.processed),
-        on_time: n(row.on_time),
-        overdue_open: n(row.overdue_open),
-        rated: n(row.rated),
-        satisfied: n(row.satisfied),
-        acceptable: n(row.acceptable),
-        dissatisfied: n(row.dissatisfied),
-    }
-}
-
 async fn gather(state: &AppState, period: &Period) -> AppResult<Gathered> {
     let months = period.months();
+    let index: HashMap<NaiveDate, usize> = months.iter().enumerate().map(|(i, m)| (month_of(m.from()), i)).collect();
+    let unit_key = |code: String| if code == UNROUTED { CITY.to_owned() } else { code };
+    let mut counts: HashMap<String, Vec<ReportCounts>> = HashMap::new();
+    let mut hours: HashMap<String, HandlingHours> = HashMap::new();
+    for (unit, tallies) in state.store.report_tallies(period.from(), period.to()).await? {
+        let unit = unit_key(unit);
+        let buckets = counts.entry(unit.clone()).or_insert_with(|| vec![ReportCounts::default(); months.len()]);
+        for (month, c) in tallies.months {
+            if let Some(b) = index.get(&month).and_then(|&i| buckets.get_mut(i)) {
+                *b += c;
+            }
+        }
+        hours.entry(unit).or_default().merge(&tallies.hours);
+    }
+    // Open reports past their deadline depend on the moment: counted now, from the index of open reports.
     let mut bounds: Vec<_> = months.iter().map(|m| local_midnight(m.from())).collect();
     bounds.push(local_midnight(period.to().succ_opt().unwrap_or(period.to())));
-    let mut counts: HashMap<String, Vec<ReportCounts>> = HashMap::new();
-    for row in state.store.report_counts(&bounds, Utc::now()).await? {
-        let unit = row.unit_code.clone().unwrap_or_else(|| CITY.to_owned());
+    for (unit, bucket, n) in state.store.overdue_open_reports(&bounds, Utc::now()).await? {
+        let unit = unit.map_or_else(|| CITY.to_owned(), unit_key);
         let buckets = counts.entry(unit).or_insert_with(|| vec![ReportCounts::default(); months.len()]);
-        if let Some(b) = usize::try_from(row.bucket).ok().and_then(|i| buckets.get_mut(i)) {
-            *b += counts_of(&row);
+        if let Some(b) = usize::try_from(bucket).ok().and_then(|i| buckets.get_mut(i)) {
+            b.overdue_open += u64::try_from(n).unwrap_or(0);
         }
-    }
-    let mut hours: HashMap<String, HandlingHours> = HashMap::new();
-    let (start, end) = (bounds[0], bounds[bounds.len() - 1]);
-    for row in state.store.report_handling_hours(start, end).await? {
-        let unit = row.unit_code.unwrap_or_else(|| CITY.to_owned());
-        hours.entry(unit).or_default().add(row.hours, u64::try_from(row.reports).unwrap_or(0));
     }
     Ok(Gathered { counts, hours, months: months.len() })
 }

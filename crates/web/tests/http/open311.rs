@@ -475,6 +475,30 @@ async fn a_polled_request_shows_each_change_at_once() {
     assert_eq!(app.get(&path, None).await.json()[0]["service_name"], "Chiếu sáng công cộng (đổi tên)");
 }
 
+#[tokio::test]
+async fn a_listed_page_shows_a_new_report_and_each_change_at_once() {
+    let (app, key) = app_with_key().await;
+    let first = file(&app, &key, "CS", &[("description", "Đèn hỏng")]).await;
+    let list = "/open311/v2/requests.json?service_code=CS,MT&status=open";
+    let ids = |r: TestResponse| -> Vec<String> {
+        r.json().as_array().unwrap().iter().map(|x| x["service_request_id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(ids(app.get(list, None).await), std::slice::from_ref(&first));
+    assert_eq!(ids(app.get(list, None).await), std::slice::from_ref(&first), "asked again, the same list");
+
+    // A new report is on the list at once, though the list was kept.
+    let second = file(&app, &key, "MT", &[("description", "Rác")]).await;
+    assert_eq!(ids(app.get(list, None).await), [second.clone(), first.clone()]);
+    // So is a change of a listed report: answered, it is no longer open.
+    answer(&app, &first).await;
+    assert_eq!(ids(app.get(list, None).await), std::slice::from_ref(&second));
+    assert_eq!(app.get("/open311/v2/requests.json?service_code=CS", None).await.json()[0]["status"], "closed");
+    // Refused queries are answered as errors every time, never kept.
+    for _ in 0..2 {
+        assert_error(&app.get("/open311/v2/requests.json?status=maybe", None).await, 400, false);
+    }
+}
+
 fn update_fields<'a>(
     key: &'a str,
     id: &'a str,

@@ -232,7 +232,7 @@ async fn report_figures_count_what_each_unit_did_with_the_counts_behind_every_ra
     assert_eq!(city["on_time_rate"], 33.33, "1 on time of 2 processed + 1 overdue");
     assert_eq!(city["processed_rate"], 50.0);
     assert_eq!((city["satisfaction_rate"].as_f64(), city["satisfied_rate"].as_f64()), (Some(50.0), Some(50.0)));
-    assert_eq!(city["median_hours"], 109.5, "between 2.5 h and 216.5 h");
+    assert_eq!(city["median_hours"], 110.8, "between 2.5 h and 219 h, the middle of the 6-hour band 216–221 h");
     let a = unit(&table, WARD_A);
     assert_eq!(
         (a["received"].as_u64(), a["on_time_rate"].as_f64(), a["rank"].as_u64()),

@@ -1,4 +1,4 @@
-// Journey r: an administrator lowers Phú Ốc's alarm levels on the alarm-rule page (a wrong value first: refused
+// Journey s: an administrator lowers Phú Ốc's alarm levels on the alarm-rule page (a wrong value first: refused
 // with the reason, nothing typed lost), a gauge gateway then posts 1.2 m — below the official BĐ1 of 1.5 m but
 // above the new BĐ2 — and the operations centre shows a major flood alarm for Phú Ốc; the rivers API and the
 // environment page carry the new levels.
@@ -11,7 +11,7 @@ test('an edited gauge level raises the flood alarm on the next reading', { timeo
   assert.equal(streams.value.length, 1, 'the Phú Ốc water-level Datastream');
   const ds = streams.value[0]['@iot.id'];
 
-  await withBrowser('r-alarm-rule-edit', { viewport: DESKTOP }, async (page) => {
+  await withBrowser('s-alarm-rule-edit', { viewport: DESKTOP }, async (page) => {
     await login(page, DEMO.admin);
     await visit(page, '/admin/quy-tac-canh-bao');
     await checkCommon(page, { lang: 'vi' });
