@@ -380,6 +380,10 @@ pub(crate) trait PaymentWrite: AuditAppend + DossierWrite {
         rsp_code: Option<&str>,
         details: &Value,
     ) -> StoreResult<()>;
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "every field a receipt takes from its issue, in one call site per kind"
+    )]
     async fn issue_receipt(
         &mut self,
         issue: &ReceiptIssue,
