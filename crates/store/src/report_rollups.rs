@@ -499,8 +499,6 @@ impl ReportRollupStore for Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     /// The partial indexes of open reports only serve queries whose status list is written exactly as theirs:
     /// the migration's list must stay the open statuses of the domain, in the same order.
     #[test]
