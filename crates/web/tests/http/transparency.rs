@@ -259,9 +259,9 @@ async fn report_figures_count_what_each_unit_did_with_the_counts_behind_every_ra
     let overview = app.get("/minh-bach", None).await;
     assert!(overview.body.contains("id=\"city-report-figures\"") && overview.body.contains("id=\"report-ranking\""));
     assert!(overview.body.contains(&format!("<tr data-unit=\"{WARD_B}\">")));
-    assert!(overview.body.contains("33.33 %") && overview.body.contains("109.5 giờ"), "city figures shown");
+    assert!(overview.body.contains("33.33 %") && overview.body.contains("110.8 giờ"), "city figures shown");
     let english = app.get("/minh-bach?lang=en", None).await;
-    assert!(english.body.contains("109.5 hours") && english.body.contains("Field reports"));
+    assert!(english.body.contains("110.8 hours") && english.body.contains("Field reports"));
     let formulas = app.get("/minh-bach/cach-tinh", None).await.body;
     for anchor in
         ["pa-tiep-nhan", "pa-da-xu-ly", "pa-dung-han", "pa-hai-long", "pa-thoi-gian", "mt-aqi-ngay", "mt-muc-nuoc"]
