@@ -165,6 +165,7 @@ async fn the_openapi_document_covers_every_json_endpoint() {
         "GET /api/v1/ioc/map/{layer}",
         "POST /api/v1/dossiers/{code}/payments",
         "GET /api/v1/payments/{id}",
+        "GET /api/v1/payments/totals",
         "GET /api/v1/receipts/{series}/{number}",
         "GET /api/v1/receipts/verify/{code}",
         "GET /api/v1/search",
