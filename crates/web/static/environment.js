@@ -6,7 +6,7 @@
   "use strict";
   var el = document.getElementById("env-map");
   if (!el || typeof L === "undefined" || !window.SmartCityMap) { return; }
-  var map = window.SmartCityMap.base(el, window.SmartCityMap.HUE, 11);
+  var map = window.SmartCityMap.base(el, window.SmartCityMap.HUE, 11, true);
   var bounds = [];
   document.querySelectorAll("#env-map-points li").forEach(function (li) {
     var lat = parseFloat(li.getAttribute("data-lat")), lon = parseFloat(li.getAttribute("data-lon"));

@@ -5,8 +5,12 @@
   "use strict";
   var HUE = [16.4637, 107.5909];
 
-  /** A Leaflet map in `el` centred on `center` (default: Huế) at `zoom`; tiles from `data-tiles` on `el` or its form. */
-  function base(el, center, zoom) {
+  /**
+   * A Leaflet map in `el` centred on `center` (default: Huế) at `zoom`; tiles from `data-tiles` on `el` or its form.
+   * With `quietOutlines`, the ward outlines sit behind everything and take no pointer events (maps whose own shapes
+   * carry the meaning); otherwise each outline names its ward on hover.
+   */
+  function base(el, center, zoom, quietOutlines) {
     var map = L.map(el, { scrollWheelZoom: false }).setView(center || HUE, zoom || 13);
     L.Icon.Default.prototype.options.imagePath = "/static/leaflet-";
     var tiles = el.getAttribute("data-tiles") || (el.closest("form") && el.closest("form").getAttribute("data-tiles"));
@@ -14,10 +18,15 @@
       L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
     }
     fetch("/phan-anh/ranh-gioi.geojson").then(function (r) { return r.json(); }).then(function (data) {
-      L.geoJSON(data, {
-        style: { color: "#5b2a86", weight: 1, fillOpacity: 0.04 },
-        onEachFeature: function (f, layer) { layer.bindTooltip(String(f.properties.name)); }
-      }).addTo(map).bringToBack();
+      var style = { color: "#5b2a86", weight: 1, fillOpacity: 0.04 };
+      if (quietOutlines) {
+        L.geoJSON(data, { style: style, interactive: false }).addTo(map).bringToBack();
+      } else {
+        L.geoJSON(data, {
+          style: style,
+          onEachFeature: function (f, layer) { layer.bindTooltip(String(f.properties.name)); }
+        }).addTo(map);
+      }
     }).catch(function () {});
     return map;
   }
