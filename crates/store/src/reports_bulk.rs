@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::audit::{AuditAppend, AuditContext, AuditEvent};
 use crate::report_rollups::{ReportRollupWrite, ReportSubject};
 use crate::reports::Report;
+use crate::rows::placeholders;
 use crate::{Store, StoreResult, in_write_tx};
 
 /// Rows per INSERT statement: 21 columns × 400 rows stays under SQLite's 32 766 bound parameters.
@@ -40,16 +41,6 @@ pub trait ReportBulkStore {
     /// Writes `reports` and their events in one transaction with one audit record (`report.generated`); the
     /// categories, units and key they name must exist. Returns how many reports were written.
     async fn insert_reports_bulk(&self, ctx: &AuditContext, reports: &[BulkReport]) -> StoreResult<u64>;
-}
-
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns).map(|c| format!("${}", r * columns + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl ReportBulkStore for Store {
